@@ -1,0 +1,67 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "restore-drill",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "restore-drill", targets: ["restore-drill"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // C shims: the only places that see libpq and OpenSSL directly.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Shared vocabulary: durations, sizes, secrets, YAML with positions, processes, hashing.
+        .target(
+            name: "DrillSupport",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ", "DrillSupport"], swiftSettings: strict),
+        .target(name: "Provisioning", dependencies: ["DrillSupport", "PostgresClient"], swiftSettings: strict),
+        .target(name: "Restore", dependencies: ["DrillSupport", "PostgresClient", "Provisioning"], swiftSettings: strict),
+        .target(name: "Checks", dependencies: ["DrillSupport", "PostgresClient"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["DrillSupport"], swiftSettings: strict),
+        .target(
+            name: "Drill",
+            dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore", "Checks", "Reports"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "restore-drill",
+            dependencies: ["Drill", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "DrillTestSupport",
+            dependencies: ["DrillSupport", "PostgresClient", "Provisioning"],
+            path: "Tests/DrillTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RestoreDrillTests",
+            dependencies: [
+                "restore-drill", "Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore", "Checks",
+                "Reports", "DrillTestSupport",
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

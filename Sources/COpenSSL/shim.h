@@ -1,0 +1,5 @@
+#ifndef RESTORE_DRILL_COPENSSL_SHIM_H
+#define RESTORE_DRILL_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#endif

@@ -1,0 +1,90 @@
+import DrillSupport
+import Foundation
+
+/// Reads check files: one check per file, or a list under `checks:`.
+public enum CheckLoader {
+    static let checkKeys: Set<String> = [
+        "id", "name", "description", "tags", "timeout", "kind", "query", "database", "params", "expect", "message",
+    ]
+    /// Default per-check timeout.
+    public static let defaultTimeout: Duration = .seconds(60)
+
+    /// Loads every `*.yaml`/`*.yml` file of a pack directory in name order; the pack is the folder's name.
+    public static func loadPack(directory: String) throws(ConfigError) -> [CheckDefinition] {
+        let files: [String]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: directory)
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        } catch {
+            throw ConfigError(file: directory, message: "the check pack cannot be read: \(YAMLValue.describe(error))")
+        }
+        guard !files.isEmpty else { throw ConfigError(file: directory, message: "the check pack holds no .yaml check files") }
+        let pack = (directory as NSString).lastPathComponent
+        var checks: [CheckDefinition] = []
+        for file in files { checks += try loadFile(path: directory + "/" + file, pack: pack) }
+        return checks
+    }
+
+    /// Loads the checks of one file.
+    public static func loadFile(path: String, pack: String) throws(ConfigError) -> [CheckDefinition] {
+        let root = try YAMLValue.load(path: path)
+        if let list = root["checks"] {
+            try root.rejectUnknownKeys(["checks"])
+            var result: [CheckDefinition] = []
+            for item in try list.sequence() { result.append(try parseCheck(item, pack: pack, path: path)) }
+            return result
+        }
+        return [try parseCheck(root, pack: pack, path: path)]
+    }
+
+    static func parseCheck(_ node: YAMLValue, pack: String, path: String) throws(ConfigError) -> CheckDefinition {
+        try node.rejectUnknownKeys(checkKeys)
+        let id = try node.required("id").string()
+        guard id.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) != nil else {
+            throw try node.required("id").error("'\(id)' is not a valid check id: use letters, digits, '.', '_' and '-'")
+        }
+        let kindName = try node["kind"]?.string() ?? "sql"
+        let kind: CheckKind
+        switch kindName {
+        case "sql": kind = .sql(try parseSQL(node))
+        default:
+            throw try node.required("kind").error("unknown check kind '\(kindName)'; this version supports: sql")
+        }
+        return CheckDefinition(
+            id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string(),
+            tags: try node["tags"]?.stringList() ?? [], timeout: try node["timeout"]?.duration() ?? defaultTimeout,
+            kind: kind, pack: pack, file: path, failureMessage: try node["message"]?.string())
+    }
+
+    static func parseSQL(_ node: YAMLValue) throws(ConfigError) -> SQLCheck {
+        let query = try node.required("query", hint: "a sql check needs the statement to run").string()
+        let expect = try node.required("expect", hint: "say what the result must be: true, {rows: {min: 1}}, {value: ...} or {within: 1h}")
+        return SQLCheck(
+            query: query, database: try node["database"]?.string(), parameters: try node["params"]?.stringList() ?? [],
+            expectation: try parseExpectation(expect))
+    }
+
+    static func parseExpectation(_ node: YAMLValue) throws(ConfigError) -> SQLExpectation {
+        if !node.isMapping {
+            guard try node.bool() else { throw node.error("expect: false is not an expectation; write a query that returns true when all is well") }
+            return .isTrue
+        }
+        try node.rejectUnknownKeys(["rows", "value", "within"])
+        let entries = try node.entries()
+        guard entries.count == 1, let (key, value) = entries.first else {
+            throw node.error("give exactly one of rows, value or within")
+        }
+        switch key {
+        case "rows":
+            if !value.isMapping { return .rows(min: nil, max: nil, equal: try value.int()) }
+            try value.rejectUnknownKeys(["min", "max", "eq"])
+            let bounds = (min: try value["min"]?.int(), max: try value["max"]?.int(), equal: try value["eq"]?.int())
+            guard bounds.min != nil || bounds.max != nil || bounds.equal != nil else {
+                throw value.error("give min, max or eq")
+            }
+            return .rows(min: bounds.min, max: bounds.max, equal: bounds.equal)
+        case "value": return .value(try value.string())
+        default: return .within(try value.duration())
+        }
+    }
+}

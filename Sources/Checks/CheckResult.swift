@@ -1,0 +1,21 @@
+import DrillSupport
+import Foundation
+
+/// How a check ended: `failed` means the restored system is wrong, `error` that the check could not run.
+public enum CheckStatus: String, Sendable, Codable {
+    case passed, failed, error, skipped
+}
+
+/// The outcome of one check.
+public struct CheckResult: Sendable {
+    /// The check.
+    public var check: CheckDefinition
+    /// Outcome.
+    public var status: CheckStatus
+    /// Wall time.
+    public var duration: Duration
+    /// What happened, in words (empty when passed).
+    public var message: String
+    /// What the check observed (the value, the row count), for the report body.
+    public var observed: String
+}

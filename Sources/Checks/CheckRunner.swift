@@ -1,0 +1,61 @@
+import DrillSupport
+import Foundation
+
+/// Runs checks concurrently (bounded), each on its own connection with its own timeout,
+/// and returns the results in definition order so reports are stable.
+public enum CheckRunner {
+    /// Runs `checks`; `onFinish` is called as each one ends (progress lines).
+    public static func run(
+        _ checks: [CheckDefinition], context: CheckContext, onFinish: (@Sendable (CheckResult) -> Void)? = nil
+    ) async -> [CheckResult] {
+        var results = [CheckResult?](repeating: nil, count: checks.count)
+        await withTaskGroup(of: (Int, CheckResult).self) { group in
+            var next = 0
+            func launch() {
+                guard next < checks.count else { return }
+                let index = next
+                let check = checks[index]
+                next += 1
+                group.addTask { (index, await runOne(check, context: context)) }
+            }
+            for _ in 0..<max(1, context.concurrency) { launch() }
+            for await (index, result) in group {
+                results[index] = result
+                onFinish?(result)
+                if Task.isCancelled { continue }
+                launch()
+            }
+        }
+        return checks.indices.map { index in
+            results[index] ?? CheckResult(check: checks[index], status: .skipped, duration: .zero, message: "not run: the drill was interrupted", observed: "")
+        }
+    }
+
+    /// Runs one check under its timeout. On timeout the query is cancelled server-side.
+    public static func runOne(_ check: CheckDefinition, context: CheckContext) async -> CheckResult {
+        let start = ContinuousClock.now
+        let outcome = await withTaskGroup(of: (CheckStatus, String, String)?.self) { group in
+            group.addTask { await evaluate(check, context: context) }
+            group.addTask {
+                try? await Task.sleep(for: check.timeout)
+                return Task.isCancelled ? nil : (.error, "timed out after \(DrillDuration.format(check.timeout)); the query was cancelled on the server", "")
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            // Wait for the cancelled side so no query outlives its check.
+            while await group.next() != nil {}
+            return first ?? (.error, "the check was interrupted", "")
+        }
+        var (status, message, observed) = outcome
+        if status == .failed, let custom = check.failureMessage { message = "\(custom) (\(message))" }
+        return CheckResult(
+            check: check, status: status, duration: ContinuousClock.now - start, message: SecretMasker.shared.mask(message),
+            observed: SecretMasker.shared.mask(observed))
+    }
+
+    static func evaluate(_ check: CheckDefinition, context: CheckContext) async -> (CheckStatus, String, String) {
+        switch check.kind {
+        case .sql(let spec): return await SQLCheckRunner.run(check, spec: spec, context: context)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import DrillSupport
+import Foundation
+import Provisioning
+import Restore
+
+/// `restore-drill demo`: builds the sample app, backs it up with pg_dump, and drills that backup.
+public enum DemoDrill {
+    /// Environment variable the demo's drill file reads the admin password from.
+    public static let passwordVariable = "RESTORE_DRILL_DEMO_ADMIN_PASSWORD"
+
+    /// Runs the demo. The backup and drill file live in a temp dir removed afterwards.
+    public static func run(reportsDirectory: String, options: DrillOptions, progress: any DrillProgress) async throws -> DrillOutcome {
+        guard let fixtures = ResourceLocator.find("fixtures/app"), let checks = ResourceLocator.find("checks/app-example") else {
+            throw ConfigError(
+                file: "restore-drill demo",
+                message: "cannot find the project's fixtures/app and checks/app-example folders; run from the repository or set RESTORE_DRILL_HOME to it")
+        }
+        let workspace = try ScratchDirectory.create(root: nil, owner: nil)
+        defer { _ = ScratchDirectory.remove(workspace) }
+        progress.phaseStarted("demo: make sample backup")
+        let start = ContinuousClock.now
+        let backup = try await SampleDatabase.makeBackup(fixtures: fixtures, into: workspace) { progress.detail($0) }
+        progress.phaseFinished(
+            "demo: make sample backup", status: .passed, seconds: (ContinuousClock.now - start).seconds,
+            message: "\((backup.artifactPath as NSString).lastPathComponent) from PostgreSQL \(backup.serverVersion)")
+        setenv(passwordVariable, backup.adminPassword, 1)
+        let drillFile = workspace + "/demo-drill.yaml"
+        try drillYAML(artifact: backup.artifactPath, checks: checks).write(toFile: drillFile, atomically: true, encoding: .utf8)
+        var demoOptions = options
+        demoOptions.reportsDirectory = reportsDirectory
+        return await DrillRunner(options: demoOptions, progress: progress).run(drillFile: drillFile)
+    }
+
+    static func drillYAML(artifact: String, checks: String) -> String {
+        """
+        # Written by restore-drill demo.
+        name: demo-app-nightly
+        targets:
+          rpo: 24h
+          rto: 15m
+        backup:
+          format: pg_dump
+          location: file://\(artifact)
+        postgres:
+          provisioner: pg_ctl
+          version: auto
+        variables:
+          admin_email: \(SampleDatabase.adminEmail)
+          admin_password: env:\(passwordVariable)
+        checks:
+          - \(checks)
+        """
+    }
+}

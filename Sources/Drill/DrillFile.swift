@@ -1,0 +1,211 @@
+import DrillSupport
+import Foundation
+import Provisioning
+
+/// A drill file as written by the user, validated, nothing resolved yet.
+public struct DrillFile: Sendable {
+    /// RPO and RTO targets.
+    public struct Targets: Sendable {
+        public var rpo: Duration
+        public var rto: Duration
+    }
+
+    /// Which backup to restore.
+    public struct Backup: Sendable {
+        /// `pg_dump` here; `basebackup` arrives with PITR.
+        public var format: String
+        /// `file://` URL or path (relative to the drill file).
+        public var location: String
+        /// Metadata file location; the `ARTIFACT.restore-drill.json` sidecar when nil.
+        public var metadata: String?
+        /// Recorded SHA-256 given inline.
+        public var sha256: String?
+        /// Recorded size given inline.
+        public var size: Int64?
+        /// Database to restore into; the dump's own name when nil.
+        public var database: String?
+    }
+
+    /// The throwaway server.
+    public struct Postgres: Sendable {
+        public var provisioner: String
+        /// Major version, or nil for `auto` (the backup's).
+        public var version: Int?
+        public var binDirectory: String?
+        public var osUser: String
+        public var listenOnLoopback: Bool
+        public var settings: [String: String]
+    }
+
+    /// Restore options.
+    public struct Restore: Sendable {
+        public var jobs: Int?
+        public var dropOwnership: Bool
+    }
+
+    /// A drill variable: a plain value or a secret reference.
+    public enum Variable: Sendable {
+        case value(String)
+        case secret(SecretReference)
+    }
+
+    /// Path of the file (as given).
+    public var path: String
+    public var name: String
+    public var targets: Targets
+    public var backup: Backup
+    public var postgres: Postgres
+    public var restore: Restore
+    public var variables: [String: Variable]
+    /// Check packs (names), files or directories, in order, with where each was written.
+    public var checks: [CheckReference]
+    public var reportsDirectory: String?
+    public var checkConcurrency: Int?
+
+    /// The directory relative paths in the file are resolved against.
+    public var baseDirectory: String {
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? "." : directory
+    }
+}
+
+/// Parses drill files with `file:line:column` errors for every mistake.
+public enum DrillFileParser {
+    static let secretLikeNames = ["password", "passwd", "secret", "token", "key", "credential"]
+
+    /// Reads and validates the drill file at `path`.
+    public static func load(path: String) throws(ConfigError) -> DrillFile {
+        try parse(try YAMLValue.load(path: path), path: path)
+    }
+
+    /// Validates a parsed drill file.
+    public static func parse(_ root: YAMLValue, path: String) throws(ConfigError) -> DrillFile {
+        guard root.isMapping else { throw root.error("a drill file is a YAML mapping with name, targets, backup, postgres, checks and reports") }
+        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "variables", "checks", "reports"])
+        let name = try root.required("name").string()
+        let targetsNode = try root.required("targets", hint: "e.g. targets: {rpo: 24h, rto: 30m}")
+        try targetsNode.rejectUnknownKeys(["rpo", "rto"])
+        let targets = DrillFile.Targets(
+            rpo: try targetsNode.required("rpo", hint: "the largest acceptable data-loss window, e.g. 24h").duration(),
+            rto: try targetsNode.required("rto", hint: "the longest acceptable time to restore, e.g. 30m").duration())
+        return DrillFile(
+            path: path, name: name, targets: targets, backup: try parseBackup(try root.required("backup")),
+            postgres: try parsePostgres(root["postgres"]), restore: try parseRestore(root["restore"]),
+            variables: try parseVariables(root["variables"]), checks: try parseChecks(root["checks"]),
+            reportsDirectory: try parseReports(root["reports"]).dir, checkConcurrency: try parseReports(root["reports"]).concurrency)
+    }
+
+    static func parseBackup(_ node: YAMLValue) throws(ConfigError) -> DrillFile.Backup {
+        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database"])
+        let format = try node["format"]?.string() ?? "pg_dump"
+        guard format == "pg_dump" else {
+            throw try node.required("format").error("unknown backup format '\(format)'; this version restores: pg_dump")
+        }
+        let location = try node.required("location", hint: "where the dump is, e.g. file:///backups/app.dump").string()
+        try validateLocation(location, node: try node.required("location"))
+        if let metadata = node["metadata"] { try validateLocation(try metadata.string(), node: metadata) }
+        var sha256: String?
+        if let shaNode = node["sha256"] {
+            let value = try shaNode.string().lowercased()
+            guard value.count == 64, value.allSatisfy(\.isHexDigit) else { throw shaNode.error("expected 64 hex digits of SHA-256") }
+            sha256 = value
+        }
+        var size: Int64?
+        if let sizeNode = node["size"] {
+            let value = try sizeNode.int()
+            guard value >= 0 else { throw sizeNode.error("a size cannot be negative") }
+            size = Int64(value)
+        }
+        return DrillFile.Backup(
+            format: format, location: location, metadata: try node["metadata"]?.string(), sha256: sha256, size: size,
+            database: try node["database"]?.string())
+    }
+
+    static func validateLocation(_ location: String, node: YAMLValue) throws(ConfigError) {
+        if location.hasPrefix("s3://") {
+            throw node.error("s3:// backup locations are not supported by this version yet; use file:// or a path (copy the artifact locally first)")
+        }
+        if let scheme = location.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression), !location.hasPrefix("file://") {
+            throw node.error("unsupported location scheme '\(location[scheme])'; use file:// or a path")
+        }
+    }
+
+    static func parsePostgres(_ node: YAMLValue?) throws(ConfigError) -> DrillFile.Postgres {
+        var result = DrillFile.Postgres(
+            provisioner: "pg_ctl", version: nil, binDirectory: nil, osUser: "postgres", listenOnLoopback: false, settings: [:])
+        guard let node else { return result }
+        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings"])
+        if let provisioner = node["provisioner"] {
+            result.provisioner = try provisioner.string()
+            guard result.provisioner == "pg_ctl" else {
+                throw provisioner.error("unknown provisioner '\(result.provisioner)'; this version supports: pg_ctl")
+            }
+        }
+        if let version = node["version"], try version.string() != "auto" {
+            guard let major = Int(try version.string()), major >= 10 else {
+                throw version.error("expected auto or a major version such as 15")
+            }
+            result.version = major
+        }
+        result.binDirectory = try node["bin_dir"]?.string()
+        result.osUser = try node["os_user"]?.string() ?? result.osUser
+        result.listenOnLoopback = try node["listen_on_loopback"]?.bool() ?? false
+        if let settings = node["settings"] {
+            for (key, value) in try settings.entries() {
+                if let reason = QuarantineSettings.rejectionReason(for: key) { throw value.error(reason) }
+                result.settings[key] = try value.string()
+            }
+        }
+        return result
+    }
+
+    static func parseRestore(_ node: YAMLValue?) throws(ConfigError) -> DrillFile.Restore {
+        guard let node else { return DrillFile.Restore(jobs: nil, dropOwnership: true) }
+        try node.rejectUnknownKeys(["jobs", "drop_ownership"])
+        var jobs: Int?
+        if let jobsNode = node["jobs"] {
+            jobs = try jobsNode.int()
+            guard jobs! >= 1 else { throw jobsNode.error("jobs must be at least 1") }
+        }
+        return DrillFile.Restore(jobs: jobs, dropOwnership: try node["drop_ownership"]?.bool() ?? true)
+    }
+
+    static func parseVariables(_ node: YAMLValue?) throws(ConfigError) -> [String: DrillFile.Variable] {
+        guard let node else { return [:] }
+        var result: [String: DrillFile.Variable] = [:]
+        for (key, value) in try node.entries() {
+            let text = try value.string()
+            if let reference = SecretReference.parse(text) {
+                result[key] = .secret(reference)
+            } else if secretLikeNames.contains(where: { key.lowercased().contains($0) }) {
+                throw value.error("looks like a secret written in the file; give a reference instead: env:NAME, file:PATH or command:CMD")
+            } else {
+                result[key] = .value(text)
+            }
+        }
+        return result
+    }
+
+    static func parseChecks(_ node: YAMLValue?) throws(ConfigError) -> [CheckReference] {
+        guard let node else { return [] }
+        let items = node.isSequence ? try node.sequence() : [node]
+        var result: [CheckReference] = []
+        for item in items { result.append(CheckReference(entry: try item.string(), line: item.line, column: item.column)) }
+        return result
+    }
+
+    static func parseReports(_ node: YAMLValue?) throws(ConfigError) -> (dir: String?, concurrency: Int?) {
+        guard let node else { return (nil, nil) }
+        try node.rejectUnknownKeys(["dir", "check_concurrency"])
+        return (try node["dir"]?.string(), try node["check_concurrency"]?.int())
+    }
+}
+
+/// One entry of the drill file's `checks:` list: a pack name, a directory or a file.
+public struct CheckReference: Sendable {
+    /// As written.
+    public var entry: String
+    /// Where it was written.
+    public var line: Int?
+    public var column: Int?
+}

@@ -1,0 +1,54 @@
+/// The commented starting drill file `restore-drill init` writes.
+public enum DrillFileTemplate {
+    /// The template text.
+    public static let text = """
+        # restore-drill drill file. Reference: docs/drill-file.md
+        # Validate with:   restore-drill plan drill.yaml
+        # Run with:        restore-drill run drill.yaml
+        name: app-nightly
+
+        # What "good enough" means. A drill fails when either is missed.
+        targets:
+          rpo: 24h          # largest acceptable data-loss window (here: age of the newest backup)
+          rto: 30m          # longest acceptable time from drill start to checks passed
+
+        backup:
+          format: pg_dump                           # a pg_dump archive: custom, directory, tar or plain SQL,
+                                                    # optionally gzip/lz4/zstd-compressed (detected by magic bytes)
+          location: file:///var/backups/app.dump    # file:// URL or a path relative to this file
+          # What was recorded at backup time. By default ARTIFACT.restore-drill.json next to the artifact,
+          # as written by `restore-drill record ARTIFACT`. Or give it here:
+          # metadata: file:///var/backups/app.dump.restore-drill.json
+          # sha256: 3f5c...   # 64 hex digits
+          # size: 123456789   # bytes
+          # database: app     # restore into this database (default: the dump's own name)
+
+        postgres:
+          provisioner: pg_ctl     # local initdb/pg_ctl in a private temp dir
+          version: auto           # the backup's major version; or a number such as 15
+          # bin_dir: /usr/lib/postgresql/15/bin
+          # os_user: postgres     # runs the server when the drill runs as root
+          # listen_on_loopback: false   # default: a private unix socket only
+          # settings:             # extra postgresql.conf settings (quarantine settings cannot be changed)
+          #   work_mem: 64MB
+
+        restore:
+          # jobs: 4               # pg_restore --jobs (default: cores, at most 4)
+          drop_ownership: true    # --no-owner --no-privileges (roles are not part of a pg_dump)
+
+        # Values checks can bind as $1, $2... Secrets are references, never values:
+        # env:NAME, file:PATH or command:CMD (e.g. command:vault kv get -field=pw secret/app).
+        variables:
+          admin_email: admin@example.com
+          admin_password: env:APP_ADMIN_PASSWORD
+
+        # Check packs (folders under checks/), folders, or single .yaml files. Reference: docs/checks.md
+        checks:
+          - app-example
+
+        reports:
+          dir: reports/app-nightly   # junit.xml, report.json, summary.md
+          # check_concurrency: 4
+
+        """
+}

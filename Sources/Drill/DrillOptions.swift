@@ -1,0 +1,21 @@
+import Foundation
+
+/// Command-line choices that override or complete the drill file.
+public struct DrillOptions: Sendable {
+    /// `--reports DIR`.
+    public var reportsDirectory: String?
+    /// `--jobs N`.
+    public var jobs: Int?
+    /// `--keep`: leave the restored server running.
+    public var keep: Bool
+    /// Directories searched for check packs by name, in order, after the drill file's own `checks/`.
+    public var checkSearchPaths: [String]
+
+    /// Creates options.
+    public init(reportsDirectory: String? = nil, jobs: Int? = nil, keep: Bool = false, checkSearchPaths: [String] = []) {
+        self.reportsDirectory = reportsDirectory
+        self.jobs = jobs
+        self.keep = keep
+        self.checkSearchPaths = checkSearchPaths
+    }
+}

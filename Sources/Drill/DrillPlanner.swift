@@ -1,0 +1,149 @@
+import Checks
+import DrillSupport
+import Foundation
+import Provisioning
+import Restore
+
+/// Turns a drill file into a plan: locates and inspects the artifact, reads what was recorded
+/// about it, resolves secrets, loads checks and finds server binaries. Restores nothing.
+public enum DrillPlanner {
+    /// Plans a drill. Throws `ConfigError` (exit 2), `SecretError` (exit 2), `RestoreError` or `ProvisionError`.
+    public static func plan(_ file: DrillFile, options: DrillOptions) async throws -> (DrillPlan, resolved: ResolvedVariables) {
+        let artifactPath = resolvePath(file.backup.location, base: file.baseDirectory)
+        guard FileManager.default.fileExists(atPath: artifactPath) else {
+            throw RestoreError(
+                .failure, step: "fetch",
+                "the backup artifact \(artifactPath) does not exist (backup.location in \(file.path)). The backup was not written, or was moved or deleted.")
+        }
+        let (metadata, metadataPath) = try loadMetadata(file, artifactPath: artifactPath)
+        let (expectedSize, expectedSHA256) = try expectations(file, metadata: metadata, metadataPath: metadataPath)
+
+        let inspection: ArtifactInspection
+        if let metadata, metadata.serverVersion != nil {
+            inspection = ArtifactInspection(
+                compression: metadata.compression, format: metadata.format,
+                header: DumpHeader(serverVersion: metadata.serverVersion, database: metadata.database, createdAt: metadata.createdAt))
+        } else {
+            inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: try await anyPgRestore())
+        }
+        let sourceVersion = inspection.header.serverVersion
+        guard let major = file.postgres.version ?? sourceVersion.map(ServerBinaries.majorVersion(of:)) else {
+            throw ConfigError(
+                file: file.path,
+                message: "cannot tell which PostgreSQL version the backup needs (no metadata, no version in the dump header); set postgres.version")
+        }
+        let binaries = try await ServerBinaries.locate(major: major, explicitDirectory: file.postgres.binDirectory)
+        let variables = try await ResolvedVariables.resolve(file.variables)
+        let checks = try loadChecks(file, options: options)
+        try validateParameters(checks, variables: variables)
+        let plan = DrillPlan(
+            file: file, artifactPath: artifactPath, metadata: metadata, metadataPath: metadataPath, inspection: inspection,
+            expectedSize: expectedSize, expectedSHA256: expectedSHA256,
+            backupCreatedAt: metadata?.createdAt ?? inspection.header.createdAt, sourceServerVersion: sourceVersion,
+            majorVersion: major, serverBinaries: binaries,
+            database: file.backup.database ?? inspection.header.database ?? metadata?.database ?? "restored", checks: checks,
+            reportsDirectory: options.reportsDirectory ?? file.reportsDirectory.map { resolvePath($0, base: file.baseDirectory) } ?? "reports",
+            jobs: options.jobs ?? file.restore.jobs ?? min(4, ProcessInfo.processInfo.activeProcessorCount))
+        return (plan, variables)
+    }
+
+    /// `file:///x` → `/x`; relative paths are taken from the drill file's directory.
+    static func resolvePath(_ location: String, base: String) -> String {
+        var path = location
+        if location.hasPrefix("file://") {
+            path = URL(string: location)?.path ?? String(location.dropFirst("file://".count))
+        }
+        if !path.hasPrefix("/") { path = base + "/" + path }
+        return (path as NSString).standardizingPath
+    }
+
+    static func loadMetadata(_ file: DrillFile, artifactPath: String) throws(ConfigError) -> (BackupMetadata?, String?) {
+        if let explicit = file.backup.metadata {
+            let path = resolvePath(explicit, base: file.baseDirectory)
+            return (try BackupMetadata.load(path: path), path)
+        }
+        let sidecar = BackupMetadata.sidecarPath(for: artifactPath)
+        guard FileManager.default.fileExists(atPath: sidecar) else { return (nil, nil) }
+        return (try BackupMetadata.load(path: sidecar), sidecar)
+    }
+
+    static func expectations(_ file: DrillFile, metadata: BackupMetadata?, metadataPath: String?) throws(ConfigError) -> (Int64?, String?) {
+        if let inline = file.backup.sha256, let recorded = metadata?.sha256, inline != recorded.lowercased() {
+            throw ConfigError(
+                file: file.path,
+                message: "backup.sha256 (\(inline)) disagrees with \(metadataPath ?? "the metadata") (\(recorded)); keep one of them")
+        }
+        return (file.backup.size ?? metadata?.size, file.backup.sha256 ?? metadata?.sha256.lowercased())
+    }
+
+    /// The newest installed `pg_restore` (a newer one reads older archives), else the one on PATH.
+    static func anyPgRestore() async throws -> String {
+        for major in await ServerBinaries.installedMajors() {
+            let candidate = "/usr/lib/postgresql/\(major)/bin/pg_restore"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return "pg_restore"
+    }
+
+    static func loadChecks(_ file: DrillFile, options: DrillOptions) throws(ConfigError) -> [CheckDefinition] {
+        var checks: [CheckDefinition] = []
+        for reference in file.checks {
+            let entry = reference.entry
+            let located = { (message: String) in
+                ConfigError(file: file.path, line: reference.line, column: reference.column, message: message)
+            }
+            if entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") {
+                let path = resolvePath(entry, base: file.baseDirectory)
+                guard FileManager.default.fileExists(atPath: path) else { throw located("check file \(path) does not exist") }
+                let pack = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+                checks += try CheckLoader.loadFile(path: path, pack: pack)
+            } else if entry.contains("/") {
+                let path = resolvePath(entry, base: file.baseDirectory)
+                guard FileManager.default.fileExists(atPath: path) else { throw located("check directory \(path) does not exist") }
+                checks += try CheckLoader.loadPack(directory: path)
+            } else {
+                let searched = [file.baseDirectory + "/checks"] + options.checkSearchPaths
+                guard let directory = searched.map({ $0 + "/" + entry }).first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                    throw located("no check pack named '\(entry)' (looked in \(searched.joined(separator: ", "))); give a path to a folder or a .yaml file instead")
+                }
+                checks += try CheckLoader.loadPack(directory: directory)
+            }
+        }
+        var seen: [String: String] = [:]
+        for check in checks {
+            if let first = seen[check.id] {
+                throw ConfigError(file: check.file, message: "check id '\(check.id)' is also used in \(first); ids must be unique in a drill")
+            }
+            seen[check.id] = check.file
+        }
+        return checks
+    }
+
+    static func validateParameters(_ checks: [CheckDefinition], variables: ResolvedVariables) throws(ConfigError) {
+        for check in checks {
+            guard case .sql(let spec) = check.kind else { continue }
+            for name in spec.parameters where variables.values[name] == nil {
+                throw ConfigError(
+                    file: check.file,
+                    message: "check '\(check.id)' binds the variable '\(name)', which the drill file's variables: do not define")
+            }
+        }
+    }
+}
+
+/// Drill variables with secrets resolved (and registered for masking).
+public struct ResolvedVariables: Sendable {
+    /// Values by name.
+    public var values: [String: String]
+
+    static func resolve(_ variables: [String: DrillFile.Variable]) async throws -> ResolvedVariables {
+        var values: [String: String] = [:]
+        for (name, variable) in variables {
+            switch variable {
+            case .value(let value): values[name] = value
+            case .secret(let reference): values[name] = try await reference.resolve()
+            }
+        }
+        return ResolvedVariables(values: values)
+    }
+}

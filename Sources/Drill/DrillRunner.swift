@@ -1,0 +1,235 @@
+import Checks
+import DrillSupport
+import Foundation
+import PostgresClient
+import Provisioning
+import Reports
+import Restore
+import Synchronization
+
+/// What a finished drill hands back to the command line.
+public struct DrillOutcome: Sendable {
+    /// The report (also written to disk when a reports dir was known).
+    public var report: DrillReport
+    /// The exit code to use.
+    public var exitCode: DrillExitCode
+    /// Report files written.
+    public var reportPaths: [String]
+    /// With `--keep`: how to connect to and stop the server left running.
+    public var keepInstructions: String?
+}
+
+/// Runs one drill phase by phase: plan, verify, provision, restore, quarantine, checks,
+/// measure, teardown, report. Never throws: every outcome, including interruption, ends
+/// in a report and an exit code, and the server is torn down on every path.
+public struct DrillRunner: Sendable {
+    let options: DrillOptions
+    let progress: any DrillProgress
+    let provisioner: any Provisioner
+
+    /// Creates a runner.
+    public init(options: DrillOptions, progress: any DrillProgress = SilentProgress(), provisioner: any Provisioner = PgCtlProvisioner()) {
+        self.options = options
+        self.progress = progress
+        self.provisioner = provisioner
+    }
+
+    /// Runs the drill described by the file at `path`.
+    public func run(drillFile path: String) async -> DrillOutcome {
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        let recorder = PhaseRecorder(progress: progress)
+        var state = DrillState()
+        do {
+            try await runPhases(path: path, recorder: recorder, state: &state, clock: clock, startedAt: startedAt)
+        } catch {
+            // Phases recorded what went wrong; cancellation is read from the task below.
+        }
+        let interrupted = Task.isCancelled
+        var keepInstructions: String?
+        if let server = state.server {
+            if options.keep && !interrupted {
+                keepInstructions = server.keepInstructions(database: state.plan?.database ?? "postgres")
+                recorder.append(ReportSuite(name: "teardown", kind: .phase, cases: [ReportCase(name: "server left running", status: .skipped, message: "--keep: the restored server keeps running")]))
+            } else {
+                await tearDown(server, recorder: recorder)
+            }
+        }
+        return finish(recorder: recorder, state: state, startedAt: startedAt, interrupted: interrupted, keepInstructions: keepInstructions)
+    }
+
+    private func runPhases(path: String, recorder: PhaseRecorder, state: inout DrillState, clock: ContinuousClock.Instant, startedAt: Date) async throws {
+        let (plan, variables) = try await recorder.phase("plan") { suite in
+            let file = try DrillFileParser.load(path: path)
+            state.file = file
+            let result = try await DrillPlanner.plan(file, options: options)
+            suite.cases.append(ReportCase(name: "drill file is valid", status: .passed, output: file.path))
+            suite.cases.append(
+                ReportCase(name: "backup artifact found", status: .passed, output: "\(result.0.artifactPath) (\(result.0.inspection.format.rawValue), \(result.0.inspection.compression.rawValue))"))
+            suite.cases.append(
+                ReportCase(name: "PostgreSQL \(result.0.majorVersion) binaries found", status: .passed, output: "\(result.0.serverBinaries.directory) (\(result.0.serverBinaries.version))"))
+            return result
+        }
+        state.plan = plan
+
+        let verification = try await recorder.phase("verify") { suite in
+            try await verify(plan, suite: &suite)
+        }
+        state.verification = verification
+
+        let server = try await recorder.phase("provision") { suite in
+            let server = try await provisioner.provision(
+                ProvisionRequest(
+                    majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
+                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback))
+            state.server = server
+            let version = (try? await serverVersion(server.connection)) ?? server.binaries.version
+            state.serverVersion = version
+            suite.cases.append(
+                ReportCase(name: "throwaway PostgreSQL started", status: .passed, output: "PostgreSQL \(version) via \(server.provisionerKind), \(server.connection)"))
+            return server
+        }
+
+        let restoreMethod = LogicalRestore(
+            artifactPath: plan.artifactPath, inspection: plan.inspection, database: plan.database, jobs: plan.jobs,
+            dropOwnership: plan.file.restore.dropOwnership)
+        try await recorder.phase("restore") { suite in
+            let start = ContinuousClock.now
+            do {
+                let outcome = try await restoreMethod.restore(into: server) { progress.detail($0) }
+                suite.cases.append(
+                    ReportCase(
+                        name: "\(restoreMethod.toolName) restored the backup into \(outcome.database)", status: .passed,
+                        seconds: (ContinuousClock.now - start).seconds, output: outcome.details.joined(separator: "\n")))
+            } catch var error as RestoreError {
+                if error.kind == .error { error.detail += "\n--- server log ---\n" + server.recentLog(lines: 20) }
+                throw error
+            }
+        }
+
+        try await recorder.phase("quarantine") { suite in
+            suite.cases += await QuarantineAudit.audit(server.connection.with(database: plan.database), listenOnLoopback: plan.file.postgres.listenOnLoopback)
+        }
+
+        let context = CheckContext(
+            connection: server.connection.with(database: plan.database), variables: variables.values,
+            recoveryPoint: plan.backupCreatedAt, concurrency: plan.file.checkConcurrency ?? 4)
+        try Task.checkCancellation()
+        progress.phaseStarted("checks")
+        let checksStart = ContinuousClock.now
+        let results = await CheckRunner.run(plan.checks, context: context) { result in
+            progress.detail("check \(result.check.id): \(result.status.rawValue)")
+        }
+        for suite in CheckSuites.suites(from: results) {
+            recorder.append(suite)
+        }
+        let checkStatus = ReportSuite(name: "checks", kind: .checks, cases: results.map(CheckSuites.reportCase)).status
+        progress.phaseFinished("checks (\(results.count))", status: checkStatus, seconds: (ContinuousClock.now - checksStart).seconds, message: results.first { $0.status == .failed || $0.status == .error }.map { "\($0.check.id): \($0.message)" })
+        try Task.checkCancellation()
+        let checksPassed = results.allSatisfy { $0.status == .passed || $0.status == .skipped }
+        state.rtoSeconds = checksPassed ? (ContinuousClock.now - clock).seconds : nil
+
+        try await recorder.phase("measure") { suite in
+            suite.cases += Measurement.cases(plan: plan, rtoSeconds: state.rtoSeconds, checksPassed: checksPassed, startedAt: startedAt)
+        }
+    }
+
+    private func verify(_ plan: DrillPlan, suite: inout ReportSuite) async throws -> ArtifactVerification {
+        let start = ContinuousClock.now
+        let counter = ByteCounter()
+        let total = plan.expectedSize
+        let verification = try await ArtifactVerifier.verify(
+            path: plan.artifactPath, expectedSize: plan.expectedSize, expectedSHA256: plan.expectedSHA256
+        ) { bytes in
+            let done = counter.add(bytes)
+            progress.detail("sha256: \(ByteCount(done))\(total.map { " of \(ByteCount($0))" } ?? "")")
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        let actual = verification.actual
+        switch verification.sizeMatches {
+        case true?: suite.cases.append(ReportCase(name: "size matches the recorded size", status: .passed, seconds: seconds, output: "\(actual.size.bytes) bytes"))
+        case false?:
+            suite.cases.append(
+                ReportCase(
+                    name: "size matches the recorded size", status: .failed, seconds: seconds,
+                    message: "the artifact has \(actual.size.bytes) bytes but \(verification.expectedSize!) were recorded at backup time: it is \(actual.size.bytes < verification.expectedSize! ? "truncated" : "not the recorded file"). Nothing was restored."))
+        case nil:
+            suite.cases.append(ReportCase(name: "size matches the recorded size", status: .skipped, message: "no size was recorded for this backup (restore-drill record ARTIFACT writes one)"))
+        }
+        switch verification.checksumMatches {
+        case true?: suite.cases.append(ReportCase(name: "sha256 matches the recorded checksum", status: .passed, seconds: seconds, output: actual.sha256))
+        case false?:
+            suite.cases.append(
+                ReportCase(
+                    name: "sha256 matches the recorded checksum", status: .failed, seconds: seconds,
+                    message: "sha256 of \(plan.artifactPath) is \(actual.sha256), but \(verification.expectedSHA256!) was recorded: the artifact changed since it was recorded. Nothing was restored."))
+        case nil:
+            suite.cases.append(ReportCase(name: "sha256 matches the recorded checksum", status: .skipped, message: "no checksum was recorded for this backup (restore-drill record ARTIFACT writes one)", output: actual.sha256))
+        }
+        return verification
+    }
+
+    private func serverVersion(_ connection: ConnectionParameters) async throws -> String {
+        let session = try await PostgresConnection.connect(connection)
+        defer { session.close() }
+        return try await session.serverVersion()
+    }
+
+    private func tearDown(_ server: any ProvisionedServer, recorder: PhaseRecorder) async {
+        progress.phaseStarted("teardown")
+        let start = ContinuousClock.now
+        let problems = await server.tearDown()
+        let seconds = (ContinuousClock.now - start).seconds
+        let item = problems.isEmpty
+            ? ReportCase(name: "server stopped and temp dir removed", status: .passed, seconds: seconds)
+            : ReportCase(name: "server stopped and temp dir removed", status: .error, seconds: seconds, message: problems.joined(separator: "; "))
+        recorder.append(ReportSuite(name: "teardown", kind: .phase, seconds: seconds, cases: [item]))
+        progress.phaseFinished("teardown", status: item.status, seconds: seconds, message: item.message)
+    }
+
+    private func finish(recorder: PhaseRecorder, state: DrillState, startedAt: Date, interrupted: Bool, keepInstructions: String?) -> DrillOutcome {
+        let cases = recorder.suites.flatMap(\.cases)
+        let exitCode: DrillExitCode
+        if interrupted {
+            exitCode = .interrupted
+        } else if recorder.usageError {
+            exitCode = .usage
+        } else if cases.contains(where: { $0.status == .failed }) {
+            exitCode = .failed
+        } else if cases.contains(where: { $0.status == .error }) {
+            exitCode = .harness
+        } else {
+            exitCode = .passed
+        }
+        let status: DrillReport.Status = exitCode == .passed ? .passed : (exitCode == .failed ? .failed : .error)
+        let report = ReportBuilder.build(
+            state: state, suites: recorder.suites, status: status, exitCode: exitCode, startedAt: startedAt,
+            fallbackName: state.file?.name ?? "unnamed drill")
+        var paths: [String] = []
+        let directory = state.plan?.reportsDirectory ?? options.reportsDirectory
+        if let directory {
+            do {
+                paths = try ReportWriter.write(report, to: directory)
+            } catch {
+                FileHandle.standardError.write(Data("restore-drill: cannot write reports to \(directory): \(YAMLValue.describe(error))\n".utf8))
+            }
+        }
+        return DrillOutcome(report: report, exitCode: exitCode, reportPaths: paths, keepInstructions: keepInstructions)
+    }
+}
+
+/// What the drill learned as it went, for the report.
+struct DrillState {
+    var file: DrillFile?
+    var plan: DrillPlan?
+    var verification: ArtifactVerification?
+    var server: (any ProvisionedServer)?
+    var serverVersion: String?
+    var rtoSeconds: Double?
+}
+
+/// Adds up bytes from concurrent progress callbacks.
+final class ByteCounter: Sendable {
+    private let total = Mutex<Int64>(0)
+    func add(_ bytes: Int64) -> Int64 { total.withLock { $0 += bytes; return $0 } }
+}

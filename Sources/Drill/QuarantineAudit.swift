@@ -1,0 +1,43 @@
+import DrillSupport
+import Foundation
+import PostgresClient
+import Reports
+
+/// Asserts from SQL that the restored server is quarantined: each measure is a test case.
+enum QuarantineAudit {
+    static func audit(_ connection: ConnectionParameters, listenOnLoopback: Bool) async -> [ReportCase] {
+        // With archive_mode=off PostgreSQL reports archive_command as "(disabled)".
+        let expectations: [(name: String, sql: String, accepted: Set<String>)] = [
+            ("archive_mode is off", "SHOW archive_mode", ["off"]),
+            ("archive_command cannot archive", "SHOW archive_command", ["(disabled)", "/bin/false"]),
+            ("no primary_conninfo", "SHOW primary_conninfo", [""]),
+            ("no logical replication workers", "SHOW max_logical_replication_workers", ["0"]),
+            ("no WAL senders", "SHOW max_wal_senders", ["0"]),
+            ("listens on the private socket\(listenOnLoopback ? " and 127.0.0.1" : " only")", "SHOW listen_addresses", [listenOnLoopback ? "127.0.0.1" : ""]),
+            ("no enabled subscriptions", "SELECT count(*)::text FROM pg_subscription WHERE subenabled", ["0"]),
+        ]
+        let session: PostgresConnection
+        do {
+            session = try await PostgresConnection.connect(connection)
+        } catch {
+            return [ReportCase(name: "connect to audit the quarantine", status: .error, message: "\(error)")]
+        }
+        defer { session.close() }
+        var cases: [ReportCase] = []
+        for item in expectations {
+            let caseStart = ContinuousClock.now
+            do {
+                let actual = try await session.query(item.sql).value() ?? ""
+                let passed = item.accepted.contains(actual)
+                cases.append(
+                    ReportCase(
+                        name: item.name, status: passed ? .passed : .failed, seconds: (ContinuousClock.now - caseStart).seconds,
+                        message: passed ? nil : "\(item.sql) returned '\(actual)', expected \(item.accepted.sorted().map { "'\($0)'" }.joined(separator: " or ")): the restored copy could act on the outside world",
+                        output: "\(item.sql) = '\(actual)'"))
+            } catch {
+                cases.append(ReportCase(name: item.name, status: .error, message: "\(item.sql) failed: \(error)"))
+            }
+        }
+        return cases
+    }
+}

@@ -1,0 +1,120 @@
+import COpenSSL
+import Foundation
+import Synchronization
+
+/// Streaming SHA-256 over OpenSSL's EVP interface (hardware-accelerated where the CPU has SHA-NI).
+public struct SHA256Hasher: ~Copyable {
+    private let context: OpaquePointer
+
+    /// Starts a new digest.
+    public init() {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+            fatalError("OpenSSL could not initialise SHA-256")
+        }
+        self.context = context
+    }
+
+    /// Feeds `buffer` into the digest.
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+        EVP_DigestUpdate(context, base, buffer.count)
+    }
+
+    /// Feeds `data` into the digest.
+    public mutating func update(_ data: some DataProtocol) {
+        for region in data.regions { region.withUnsafeBytes { update($0) } }
+    }
+
+    /// Finishes the digest and returns it as lowercase hex.
+    public consuming func finalizeHex() -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &digest, &length)
+        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+}
+
+/// The size and SHA-256 of a file or of a directory tree.
+public struct ContentDigest: Sendable, Equatable {
+    /// Bytes read.
+    public var size: ByteCount
+    /// Lowercase hex SHA-256.
+    public var sha256: String
+
+    /// Hashes a file, or a directory as the SHA-256 of its sorted `sha256  relative/path` lines
+    /// (the `sha256sum` format), so a pg_dump directory archive has one checksum too.
+    /// Files are opened read-only; reading runs off the cooperative pool and stops on cancellation.
+    public static func of(path: String, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> ContentDigest {
+        let cancelled = Atomic<Bool>(false)
+        return try await withTaskCancellationHandler {
+            try await BlockingWork.run {
+                try digest(path: path, cancelled: cancelled, progress: progress)
+            }
+        } onCancel: {
+            cancelled.store(true, ordering: .relaxed)
+        }
+    }
+
+    private static func digest(path: String, cancelled: borrowing Atomic<Bool>, progress: (@Sendable (Int64) -> Void)?)
+        throws -> ContentDigest
+    {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DigestError(path: path, reason: "no such file or directory")
+        }
+        guard isDirectory.boolValue else { return try digestFile(path: path, cancelled: cancelled, progress: progress) }
+        let files = (FileManager.default.subpaths(atPath: path) ?? []).filter { relative in
+            var isDir: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isDir)
+            return !isDir.boolValue
+        }.sorted()
+        var listing = ""
+        var total: Int64 = 0
+        for relative in files {
+            let file = try digestFile(path: path + "/" + relative, cancelled: cancelled, progress: progress)
+            listing += "\(file.sha256)  \(relative)\n"
+            total += file.size.bytes
+        }
+        var hasher = SHA256Hasher()
+        hasher.update(Data(listing.utf8))
+        return ContentDigest(size: ByteCount(total), sha256: hasher.finalizeHex())
+    }
+
+    private static func digestFile(path: String, cancelled: borrowing Atomic<Bool>, progress: (@Sendable (Int64) -> Void)?)
+        throws -> ContentDigest
+    {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw DigestError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var hasher = SHA256Hasher()
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var total: Int64 = 0
+        while true {
+            if cancelled.load(ordering: .relaxed) { throw CancellationError() }
+            let count = read(descriptor, buffer.baseAddress, chunk)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw DigestError(path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            total += Int64(count)
+            progress?(Int64(count))
+        }
+        return ContentDigest(size: ByteCount(total), sha256: hasher.finalizeHex())
+    }
+}
+
+/// A file that could not be read while hashing.
+public struct DigestError: Error, Sendable, CustomStringConvertible {
+    /// The file.
+    public var path: String
+    /// The operating system's reason.
+    public var reason: String
+
+    public var description: String { "cannot read \(path): \(reason)" }
+}

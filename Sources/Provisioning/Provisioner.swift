@@ -1,0 +1,58 @@
+import DrillSupport
+import Foundation
+import PostgresClient
+
+/// What a drill asks of a provisioner: a fresh, empty server of one major version.
+public struct ProvisionRequest: Sendable {
+    /// Major version the backup needs.
+    public var majorVersion: Int
+    /// `postgres.bin_dir` from the drill file, if given.
+    public var binDirectory: String?
+    /// Extra `postgresql.conf` settings from the drill file (already checked against quarantine).
+    public var settings: [String: String]
+    /// OS account that owns the data directory and runs the server when the drill runs as root.
+    public var serverUser: String
+    /// Also listen on 127.0.0.1 (default: the private unix socket only).
+    public var listenOnLoopback: Bool
+    /// Where the private temp dir is created (default `$TMPDIR` or `/tmp`).
+    public var temporaryRoot: String?
+
+    /// Creates a request.
+    public init(
+        majorVersion: Int, binDirectory: String? = nil, settings: [String: String] = [:], serverUser: String = "postgres",
+        listenOnLoopback: Bool = false, temporaryRoot: String? = nil
+    ) {
+        self.majorVersion = majorVersion
+        self.binDirectory = binDirectory
+        self.settings = settings
+        self.serverUser = serverUser
+        self.listenOnLoopback = listenOnLoopback
+        self.temporaryRoot = temporaryRoot
+    }
+}
+
+/// Makes throwaway PostgreSQL servers. Implementations: `pg_ctl` here; `docker` and `external` plug in later.
+public protocol Provisioner: Sendable {
+    /// The drill-file name of this provisioner (`pg_ctl`).
+    var kind: String { get }
+    /// Creates and starts a fresh server; on failure (`ProvisionError`, or cancellation), leaves nothing behind.
+    func provision(_ request: ProvisionRequest) async throws -> any ProvisionedServer
+}
+
+/// A running throwaway server that the drill restores into and tears down.
+public protocol ProvisionedServer: AnyObject, Sendable {
+    /// Superuser connection to the `postgres` database.
+    var connection: ConnectionParameters { get }
+    /// The programs of the server's version (pg_restore, psql...).
+    var binaries: ServerBinaries { get }
+    /// The private scratch directory (decompressed artifacts go under `work/`).
+    var scratchDirectory: String { get }
+    /// `pg_ctl`, `docker`...
+    var provisionerKind: String { get }
+    /// The last lines of the server log, for failure reports.
+    func recentLog(lines: Int) -> String
+    /// Stops the server and removes everything it made. Idempotent; never throws: problems are returned as text.
+    func tearDown() async -> [String]
+    /// How to connect to and stop the server when `--keep` leaves it running.
+    func keepInstructions(database: String) -> String
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Server settings that keep a restored copy from acting on the outside world: no WAL
+/// archiving into production's archive, no replication or subscription connections, no
+/// listener beyond the private socket. Written before the first start; a drill file may not
+/// override them.
+public enum QuarantineSettings {
+    /// The settings and their quarantined values.
+    public static let values: [(name: String, value: String)] = [
+        ("archive_mode", "off"),
+        ("archive_command", "/bin/false"),
+        ("archive_cleanup_command", ""),
+        ("primary_conninfo", ""),
+        ("primary_slot_name", ""),
+        ("max_logical_replication_workers", "0"),
+        ("max_wal_senders", "0"),
+    ]
+
+    /// Settings the provisioner owns (socket, port, listener) besides the quarantine ones.
+    public static let ownedByProvisioner: Set<String> = [
+        "listen_addresses", "port", "unix_socket_directories", "unix_socket_permissions", "data_directory",
+        "hba_file", "ident_file", "restore_command", "archive_library",
+    ]
+
+    /// Names a drill file may not set, with the reason.
+    public static func rejectionReason(for name: String) -> String? {
+        let key = name.lowercased()
+        if values.contains(where: { $0.name == key }) {
+            return "\(name) is fixed by the quarantine (the restored copy must not archive, replicate or connect out)"
+        }
+        if ownedByProvisioner.contains(key) {
+            return "\(name) is set by the provisioner (private socket, random port); use postgres.listen_on_loopback for TCP"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,208 @@
+import DrillSupport
+import Foundation
+
+/// Outcome of one report entry. `failed`: the backup or the restored system is wrong.
+/// `error`: the harness could not perform the step.
+public enum CaseStatus: String, Sendable, Codable {
+    case passed, failed, error, skipped
+}
+
+/// One test case: a step of a phase, or a check.
+public struct ReportCase: Sendable, Codable {
+    /// Case name (`sha256 matches the recorded checksum`, a check's name).
+    public var name: String
+    /// Stable id when the case is a check.
+    public var id: String?
+    /// Outcome.
+    public var status: CaseStatus
+    /// Wall time in seconds.
+    public var seconds: Double
+    /// One-line reason for anything but passed.
+    public var message: String?
+    /// Longer detail: tool output, server log tail.
+    public var detail: String?
+    /// Standard output of a command, or what the step observed.
+    public var output: String?
+
+    /// Creates a case.
+    public init(
+        name: String, id: String? = nil, status: CaseStatus, seconds: Double = 0, message: String? = nil,
+        detail: String? = nil, output: String? = nil
+    ) {
+        self.name = name
+        self.id = id
+        self.status = status
+        self.seconds = seconds
+        self.message = message
+        self.detail = detail
+        self.output = output
+    }
+}
+
+/// A group of cases: one per drill phase and one per check pack.
+public struct ReportSuite: Sendable, Codable {
+    /// `phase` or `checks`.
+    public enum Kind: String, Sendable, Codable { case phase, checks }
+
+    /// Suite name (`verify`, `checks.app-example`).
+    public var name: String
+    /// Phase or check pack.
+    public var kind: Kind
+    /// Wall time in seconds.
+    public var seconds: Double
+    /// The cases in a stable order.
+    public var cases: [ReportCase]
+
+    /// Creates a suite.
+    public init(name: String, kind: Kind, seconds: Double = 0, cases: [ReportCase] = []) {
+        self.name = name
+        self.kind = kind
+        self.seconds = seconds
+        self.cases = cases
+    }
+
+    /// Worst outcome of its cases: error > failed > passed; skipped-only is skipped.
+    public var status: CaseStatus {
+        if cases.contains(where: { $0.status == .error }) { return .error }
+        if cases.contains(where: { $0.status == .failed }) { return .failed }
+        if !cases.isEmpty, cases.allSatisfy({ $0.status == .skipped }) { return .skipped }
+        return .passed
+    }
+}
+
+/// Everything a drill found, from which JUnit, JSON and Markdown are written.
+public struct DrillReport: Sendable, Codable {
+    /// The overall outcome.
+    public enum Status: String, Sendable, Codable { case passed, failed, error }
+
+    /// The backup that was drilled.
+    public struct Backup: Sendable, Codable {
+        public var location: String
+        public var sha256: String?
+        public var size: Int64?
+        public var format: String
+        public var createdAt: Date?
+
+        enum CodingKeys: String, CodingKey { case location, sha256, size, format, createdAt = "created_at" }
+
+        public init(location: String, sha256: String? = nil, size: Int64? = nil, format: String, createdAt: Date? = nil) {
+            self.location = location
+            self.sha256 = sha256
+            self.size = size
+            self.format = format
+            self.createdAt = createdAt
+        }
+    }
+
+    /// The throwaway server.
+    public struct Postgres: Sendable, Codable {
+        public var version: String?
+        public var provisioner: String
+        public var database: String?
+
+        public init(version: String? = nil, provisioner: String, database: String? = nil) {
+            self.version = version
+            self.provisioner = provisioner
+            self.database = database
+        }
+    }
+
+    /// A phase's summary line.
+    public struct Phase: Sendable, Codable {
+        public var name: String
+        public var status: CaseStatus
+        public var seconds: Double
+    }
+
+    /// A check's summary line.
+    public struct Check: Sendable, Codable {
+        public var id: String
+        public var name: String
+        public var pack: String
+        public var status: CaseStatus
+        public var seconds: Double
+        public var message: String?
+    }
+
+    /// Measured values in seconds; nil when not measured.
+    public struct Measurements: Sendable, Codable {
+        public var rtoSeconds: Double?
+        public var rpoSeconds: Double?
+        public var backupAgeSeconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds", backupAgeSeconds = "backup_age_seconds"
+        }
+
+        public init(rtoSeconds: Double? = nil, rpoSeconds: Double? = nil, backupAgeSeconds: Double? = nil) {
+            self.rtoSeconds = rtoSeconds
+            self.rpoSeconds = rpoSeconds
+            self.backupAgeSeconds = backupAgeSeconds
+        }
+    }
+
+    /// Targets from the drill file, in seconds.
+    public struct Targets: Sendable, Codable {
+        public var rtoSeconds: Double?
+        public var rpoSeconds: Double?
+
+        enum CodingKeys: String, CodingKey { case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds" }
+
+        public init(rtoSeconds: Double? = nil, rpoSeconds: Double? = nil) {
+            self.rtoSeconds = rtoSeconds
+            self.rpoSeconds = rpoSeconds
+        }
+    }
+
+    /// Layout version of `report.json`.
+    public var schemaVersion = 1
+    public var drill: String
+    public var status: Status
+    public var exitCode: Int32
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var hostname: String
+    public var backup: Backup
+    public var postgres: Postgres
+    public var phases: [Phase]
+    public var checks: [Check]
+    public var measurements: Measurements
+    public var targets: Targets
+    public var properties: [String: String]
+    public var suites: [ReportSuite]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", drill, status, exitCode = "exit_code", startedAt = "started_at"
+        case finishedAt = "finished_at", hostname, backup, postgres, phases, checks, measurements, targets, properties, suites
+    }
+
+    /// Builds a report; `phases` and `checks` are derived from the suites.
+    public init(
+        drill: String, status: Status, exitCode: Int32, startedAt: Date, finishedAt: Date, backup: Backup, postgres: Postgres,
+        measurements: Measurements, targets: Targets, properties: [String: String], suites: [ReportSuite]
+    ) {
+        self.drill = drill
+        self.status = status
+        self.exitCode = exitCode
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.hostname = ProcessInfo.processInfo.hostName
+        self.backup = backup
+        self.postgres = postgres
+        self.measurements = measurements
+        self.targets = targets
+        self.properties = properties
+        self.suites = suites
+        self.phases = suites.filter { $0.kind == .phase }.map { Phase(name: $0.name, status: $0.status, seconds: $0.seconds) }
+        self.checks = suites.filter { $0.kind == .checks }.flatMap { suite in
+            suite.cases.map {
+                Check(
+                    id: $0.id ?? $0.name, name: $0.name, pack: String(suite.name.dropFirst("checks.".count)), status: $0.status,
+                    seconds: $0.seconds, message: $0.message)
+            }
+        }
+    }
+
+    /// All cases of all suites.
+    public var allCases: [ReportCase] { suites.flatMap(\.cases) }
+}

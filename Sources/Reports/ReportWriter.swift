@@ -1,0 +1,27 @@
+import DrillSupport
+import Foundation
+
+/// Writes `junit.xml`, `report.json` and `summary.md` into a directory.
+public enum ReportWriter {
+    /// The files written, by name.
+    public static let fileNames = ["junit.xml", "report.json", "summary.md"]
+
+    /// Writes the three reports; returns their paths.
+    @discardableResult
+    public static func write(_ report: DrillReport, to directory: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let json = try JSONEncoder.drill.encode(report)
+        let contents: [(String, Data)] = [
+            ("junit.xml", Data(JUnitWriter.render(report).utf8)),
+            ("report.json", Data(SecretMasker.shared.mask(String(decoding: json, as: UTF8.self)).utf8)),
+            ("summary.md", Data(MarkdownSummaryWriter.render(report).utf8)),
+        ]
+        var paths: [String] = []
+        for (name, data) in contents {
+            let path = directory + "/" + name
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            paths.append(path)
+        }
+        return paths
+    }
+}

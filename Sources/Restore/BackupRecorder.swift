@@ -1,0 +1,21 @@
+import DrillSupport
+import Foundation
+
+/// Writes the metadata a drill verifies against, right after the backup is taken.
+public enum BackupRecorder {
+    /// Measures and inspects `artifactPath` and writes `ARTIFACT.restore-drill.json` (or `output`).
+    @discardableResult
+    public static func record(artifactPath: String, pgRestore: String, output: String? = nil) async throws -> (BackupMetadata, String) {
+        let inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: pgRestore)
+        let digest = try await ContentDigest.of(path: artifactPath)
+        let modified = (try? FileManager.default.attributesOfItem(atPath: artifactPath)[.modificationDate]) as? Date
+        let metadata = BackupMetadata(
+            artifact: (artifactPath as NSString).lastPathComponent, format: inspection.format,
+            compression: inspection.compression, size: digest.size.bytes, sha256: digest.sha256,
+            createdAt: inspection.header.createdAt ?? modified, serverVersion: inspection.header.serverVersion,
+            database: inspection.header.database)
+        let path = output ?? BackupMetadata.sidecarPath(for: artifactPath)
+        try metadata.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+        return (metadata, path)
+    }
+}
