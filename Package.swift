@@ -51,7 +51,7 @@ let package = Package(
 
         .target(
             name: "DrillTestSupport",
-            dependencies: ["DrillSupport", "PostgresClient", "Provisioning"],
+            dependencies: ["Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore"],
             path: "Tests/DrillTestSupport",
             swiftSettings: strict
         ),

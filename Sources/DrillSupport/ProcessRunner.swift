@@ -52,6 +52,7 @@ public enum ProcessRunner {
                     configuration(invocation), input: input,
                     output: .fileDescriptor(output, closeAfterSpawningProcess: true), error: .sequence
                 ) { execution in
+                    invocation.onStart?(execution.processIdentifier.value)
                     try await stderrCapture.consume(execution.standardError)
                     return ()
                 }
@@ -60,6 +61,7 @@ public enum ProcessRunner {
                 let result = try await Subprocess.run(
                     configuration(invocation), input: input, output: .sequence, error: .sequence
                 ) { execution in
+                    invocation.onStart?(execution.processIdentifier.value)
                     async let out: Void = stdoutCapture.consume(execution.standardOutput)
                     async let err: Void = stderrCapture.consume(execution.standardError)
                     _ = try await (out, err)

@@ -35,6 +35,8 @@ public struct ToolInvocation: Sendable {
     public var onLine: (@Sendable (String, Stream) -> Void)?
     /// Time between SIGTERM and SIGKILL when the run is cancelled.
     public var gracePeriod: Duration
+    /// Called with the process id once the program has started (to signal it, to watch it).
+    public var onStart: (@Sendable (Int32) -> Void)?
     /// Pipe ends set by `ProcessRunner.runPipeline`.
     var pipeInput: Int32?
     var pipeOutput: Int32?

@@ -53,4 +53,10 @@ public struct PostgresNotice: Sendable, Equatable {
     public var severity: String
     /// The message.
     public var message: String
+
+    /// Creates a notice.
+    public init(severity: String, message: String) {
+        self.severity = severity
+        self.message = message
+    }
 }

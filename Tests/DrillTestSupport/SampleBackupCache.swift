@@ -1,0 +1,60 @@
+import Drill
+import DrillSupport
+import Foundation
+import Restore
+
+/// Sample-app backups made once per test run (per format and compression) by the same
+/// builder `restore-drill demo` uses; tests copy them into their workspace before breaking them.
+public actor SampleBackupCache {
+    /// The cache every test shares.
+    public static let shared = SampleBackupCache()
+
+    private var backups: [String: Task<SampleBackup, any Error>] = [:]
+    private let directory: String
+
+    private init() {
+        directory = "/tmp/rdtest-backups-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o755)
+        Self.removeStaleCaches()
+    }
+
+    /// The admin password every cached sample backup was seeded with.
+    public static let adminPassword = "drill-admin-" + String(UUID().uuidString.prefix(8)).lowercased()
+
+    /// A backup of the sample app in `format` with outer `compression`.
+    public func backup(format: DumpFormat = .custom, compression: Compression = .none) async throws -> SampleBackup {
+        let key = "\(format.rawValue)-\(compression.rawValue)"
+        if let existing = backups[key] { return try await existing.value }
+        let target = directory + "/" + key
+        let task = Task {
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            chmod(target, 0o755)
+            return try await SampleDatabase.makeBackup(
+                fixtures: RepositoryPaths.fixtures, into: target, format: format, compression: compression,
+                adminPassword: Self.adminPassword)
+        }
+        backups[key] = task
+        return try await task.value
+    }
+
+    /// Copies a cached backup (artifact and sidecar) into `workspace`; returns the new artifact path.
+    public func copy(format: DumpFormat = .custom, compression: Compression = .none, into workspace: TestWorkspace) async throws -> String {
+        let source = try await backup(format: format, compression: compression)
+        let name = (source.artifactPath as NSString).lastPathComponent
+        let target = workspace.file(name)
+        try FileManager.default.copyItem(atPath: source.artifactPath, toPath: target)
+        try FileManager.default.copyItem(atPath: source.metadataPath, toPath: BackupMetadata.sidecarPath(for: target))
+        return target
+    }
+
+    /// Caches of test processes that are gone.
+    private static func removeStaleCaches() {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where entry.hasPrefix("rdtest-") {
+            let parts = entry.split(separator: "-")
+            if entry.hasPrefix("rdtest-backups-"), let pid = Int32(parts.last ?? ""), pid != getpid(), kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(atPath: "/tmp/" + entry)
+            }
+        }
+    }
+}

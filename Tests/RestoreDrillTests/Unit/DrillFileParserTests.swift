@@ -1,0 +1,103 @@
+import Drill
+import DrillSupport
+import Testing
+
+@Suite("Drill file validation")
+struct DrillFileParserTests {
+    static let valid = """
+        name: nightly
+        targets: {rpo: 24h, rto: 30m}
+        backup:
+          format: pg_dump
+          location: file:///backups/app.dump
+        postgres:
+          provisioner: pg_ctl
+          version: auto
+          settings:
+            work_mem: 64MB
+        variables:
+          admin_email: admin@example.com
+          admin_password: env:APP_ADMIN_PASSWORD
+        checks: [app-example, ./more/extra.yaml]
+        reports: {dir: out}
+        """
+
+    func parse(_ text: String) throws -> DrillFile {
+        try DrillFileParser.parse(try YAMLValue.parse(text, file: "drill.yaml"), path: "drill.yaml")
+    }
+
+    func error(_ text: String) -> ConfigError? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch let error as ConfigError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func readsAValidFile() throws {
+        let file = try parse(Self.valid)
+        #expect(file.name == "nightly")
+        #expect(file.targets.rto == .seconds(1800))
+        #expect(file.postgres.version == nil)
+        #expect(file.postgres.settings == ["work_mem": "64MB"])
+        #expect(file.checks.map(\.entry) == ["app-example", "./more/extra.yaml"])
+        #expect(file.reportsDirectory == "out")
+        guard case .secret(.environment("APP_ADMIN_PASSWORD")) = file.variables["admin_password"] else {
+            Issue.record("admin_password should be an env reference")
+            return
+        }
+    }
+
+    @Test func invalidYAMLNamesLineAndColumn() {
+        let problem = error("name: x\ntargets:\n  rpo: 1h\n rto: 2h\n")
+        #expect(problem?.line == 4)
+        #expect(problem?.description.hasPrefix("drill.yaml:4:") == true)
+    }
+
+    @Test func aTypoIsCaughtWithASuggestion() {
+        let problem = error(Self.valid.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisoner: pg_ctl"))
+        #expect(problem?.line == 7)
+        #expect(problem?.column == 3)
+        #expect(problem?.message.contains("did you mean 'provisioner'?") == true)
+    }
+
+    @Test func missingTargetsSayWhatIsExpected() {
+        let problem = error("name: x\nbackup: {location: a.dump}\n")
+        #expect(problem?.message.contains("'targets' is required") == true)
+        #expect(problem?.message.contains("rpo: 24h") == true)
+    }
+
+    @Test func aBadDurationPointsAtTheValue() {
+        let problem = error(Self.valid.replacingOccurrences(of: "rto: 30m", with: "rto: soon"))
+        #expect(problem?.line == 2)
+        #expect(problem?.message.contains("targets.rto: expected a duration") == true)
+    }
+
+    @Test func aSecretWrittenInlineIsRefused() {
+        let problem = error(Self.valid.replacingOccurrences(of: "env:APP_ADMIN_PASSWORD", with: "hunter2"))
+        #expect(problem?.line == 13)
+        #expect(problem?.message.contains("give a reference instead") == true)
+        #expect(problem?.description.contains("hunter2") == false)
+    }
+
+    @Test(arguments: ["archive_mode", "listen_addresses", "primary_conninfo", "port"])
+    func quarantineSettingsCannotBeOverridden(setting: String) {
+        let problem = error(Self.valid.replacingOccurrences(of: "work_mem: 64MB", with: "\(setting): 'x'"))
+        #expect(problem?.line == 10)
+        #expect(problem?.message.contains(setting) == true)
+    }
+
+    @Test func unsupportedLocationsAreExplained() {
+        let problem = error(Self.valid.replacingOccurrences(of: "file:///backups/app.dump", with: "s3://bucket/app.dump"))
+        #expect(problem?.line == 5)
+        #expect(problem?.message.contains("s3://") == true)
+    }
+
+    @Test func aMalformedChecksumIsRejected() {
+        let problem = error(Self.valid.replacingOccurrences(of: "  format: pg_dump\n", with: "  format: pg_dump\n  sha256: abc\n"))
+        #expect(problem?.message.contains("64 hex digits") == true)
+    }
+}
