@@ -42,9 +42,14 @@ public enum DrillPlanner {
             backupCreatedAt: metadata?.createdAt ?? inspection.header.createdAt, sourceServerVersion: sourceVersion,
             majorVersion: major, serverBinaries: binaries,
             database: file.backup.database ?? inspection.header.database ?? metadata?.database ?? "restored", checks: checks,
-            reportsDirectory: options.reportsDirectory ?? file.reportsDirectory.map { resolvePath($0, base: file.baseDirectory) } ?? "reports",
+            reportsDirectory: reportsDirectory(file, options: options),
             jobs: options.jobs ?? file.restore.jobs ?? min(4, ProcessInfo.processInfo.activeProcessorCount))
         return (plan, variables)
+    }
+
+    /// `--reports`, else the drill file's `reports.dir` (relative to the file), else `reports`.
+    static func reportsDirectory(_ file: DrillFile, options: DrillOptions) -> String {
+        options.reportsDirectory ?? file.reportsDirectory.map { resolvePath($0, base: file.baseDirectory) } ?? "reports"
     }
 
     /// `file:///x` → `/x`; relative paths are taken from the drill file's directory.

@@ -206,7 +206,7 @@ public struct DrillRunner: Sendable {
             state: state, suites: recorder.suites, status: status, exitCode: exitCode, startedAt: startedAt,
             fallbackName: state.file?.name ?? "unnamed drill")
         var paths: [String] = []
-        let directory = state.plan?.reportsDirectory ?? options.reportsDirectory
+        let directory = state.file.map { DrillPlanner.reportsDirectory($0, options: options) } ?? options.reportsDirectory
         if let directory {
             do {
                 paths = try ReportWriter.write(report, to: directory)

@@ -17,6 +17,7 @@ public actor SampleBackupCache {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o755)
         Self.removeStaleCaches()
+        atexit { try? FileManager.default.removeItem(atPath: "/tmp/rdtest-backups-\(getpid())") }
     }
 
     /// The admin password every cached sample backup was seeded with.
