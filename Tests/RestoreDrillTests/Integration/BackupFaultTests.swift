@@ -77,7 +77,8 @@ struct BackupFaultTests {
         let cases = suites.first { $0["name"] as? String == fault.suite }?["cases"] as? [[String: Any]] ?? []
         let failure = cases.first { $0["status"] as? String == "failed" }
         #expect(failure?["name"] as? String == fault.caseName)
-        #expect((failure?["message"] as? String ?? "").contains(fault.phrase), "message: \(failure?["message"] ?? "none")")
+        let message = failure?["message"] as? String ?? ""
+        #expect(message.contains(fault.phrase), "message: \(message)")
         #expect(try await DrillCLI.schemaProblems(junit: workspace.file("reports/junit.xml")) == nil)
         #expect(workspace.leftoversInTmp().isEmpty, "left: \(workspace.leftoversInTmp())")
         #expect(workspace.leftoverServerProcesses().isEmpty)
