@@ -44,6 +44,12 @@ public enum ProcessRunner {
         let input = try openInput(invocation)
         let status: TerminationStatus
         let pid: Int32
+        let started = Mutex<Int32?>(nil)
+        // The teardown sequence ends when the program itself exits; children that ignore or
+        // have not yet acted on SIGTERM would outlive it. Nothing of a cancelled run may survive.
+        defer {
+            if Task.isCancelled, let group = started.withLock({ $0 }) { kill(-group, SIGKILL) }
+        }
         do {
             if invocation.outputFile != nil || invocation.pipeOutput != nil {
                 let output = try invocation.pipeOutput.map { FileDescriptor(rawValue: $0) }
@@ -52,6 +58,7 @@ public enum ProcessRunner {
                     configuration(invocation), input: input,
                     output: .fileDescriptor(output, closeAfterSpawningProcess: true), error: .sequence
                 ) { execution in
+                    started.withLock { $0 = execution.processIdentifier.value }
                     invocation.onStart?(execution.processIdentifier.value)
                     try await stderrCapture.consume(execution.standardError)
                     return ()
@@ -61,6 +68,7 @@ public enum ProcessRunner {
                 let result = try await Subprocess.run(
                     configuration(invocation), input: input, output: .sequence, error: .sequence
                 ) { execution in
+                    started.withLock { $0 = execution.processIdentifier.value }
                     invocation.onStart?(execution.processIdentifier.value)
                     async let out: Void = stdoutCapture.consume(execution.standardOutput)
                     async let err: Void = stderrCapture.consume(execution.standardError)

@@ -44,8 +44,10 @@ struct ProcessRunnerTests {
         let marker = "rdtest-sleep-\(UUID().uuidString.prefix(8))"
         let started = Atomic<Int32>(0)
         let task = Task {
+            // The background child ignores SIGTERM: only the final SIGKILL of the group stops it.
             var invocation = ToolInvocation(
-                executable: "/bin/sh", arguments: ["-c", "sleep 300 & sleep 301; : \(marker)"], gracePeriod: .seconds(2))
+                executable: "/bin/sh", arguments: ["-c", "(trap '' TERM; sleep 300) & sleep 301; : \(marker)"],
+                gracePeriod: .seconds(2))
             invocation.onStart = { started.store($0, ordering: .relaxed) }
             return try await ProcessRunner.run(invocation)
         }
@@ -59,6 +61,8 @@ struct ProcessRunnerTests {
         #expect(kill(pid, 0) != 0, "the shell should be gone")
         // Its background child was in the same process group and must be gone too.
         // Dead children may linger as zombies until PID 1 reaps them; only live ones count.
+        // SIGKILL delivery is not instantaneous: wait a bounded while for the group to empty.
+        for _ in 0..<40 where !LiveProcesses.inGroup(pid).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         #expect(LiveProcesses.inGroup(pid).isEmpty)
     }
 }
