@@ -10,6 +10,6 @@ public enum BackupRecording {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigError(file: artifact, message: "no such file or directory")
         }
-        return try await BackupRecorder.record(artifactPath: path, pgRestore: try await DrillPlanner.anyPgRestore(), output: output)
+        return try await BackupRecorder.record(artifactPath: path, pgRestore: await DrillPlanner.anyPgRestore(), output: output)
     }
 }

@@ -24,7 +24,7 @@ public enum DrillPlanner {
                 compression: metadata.compression, format: metadata.format,
                 header: DumpHeader(serverVersion: metadata.serverVersion, database: metadata.database, createdAt: metadata.createdAt))
         } else {
-            inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: try await anyPgRestore())
+            inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: await anyPgRestore())
         }
         let sourceVersion = inspection.header.serverVersion
         guard let major = file.postgres.version ?? sourceVersion.map(ServerBinaries.majorVersion(of:)) else {
@@ -82,12 +82,9 @@ public enum DrillPlanner {
     }
 
     /// The newest installed `pg_restore` (a newer one reads older archives), else the one on PATH.
-    static func anyPgRestore() async throws -> String {
-        for major in await ServerBinaries.installedMajors() {
-            let candidate = "/usr/lib/postgresql/\(major)/bin/pg_restore"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "pg_restore"
+    static func anyPgRestore() async -> String {
+        let newest = await ServerBinaries.installed().first { FileManager.default.isExecutableFile(atPath: $0.path("pg_restore")) }
+        return newest?.path("pg_restore") ?? "pg_restore"
     }
 
     static func loadChecks(_ file: DrillFile, options: DrillOptions) throws(ConfigError) -> [CheckDefinition] {

@@ -94,7 +94,8 @@ public final class PostgresConnection: @unchecked Sendable {
         let box = noticeBox
         queue.async {
             PQfinish(handle.raw)
-            _ = box
+            // The notice receiver's context pointer is unretained: keep the box alive until libpq is done with it.
+            withExtendedLifetime(box) {}
         }
     }
 

@@ -50,18 +50,23 @@ public struct ServerBinaries: Sendable, Equatable {
             """)
     }
 
-    /// Every major version found in the usual places, newest first.
-    public static func installedMajors() async -> [Int] {
-        var majors = Set<Int>()
+    /// Every installation found in the usual Debian and RHEL places, newest major first.
+    public static func installed() async -> [ServerBinaries] {
+        var found: [ServerBinaries] = []
         for root in ["/usr/lib/postgresql", "/usr"] {
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+            let entries = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
             for entry in entries {
                 let directory = root == "/usr" ? (entry.hasPrefix("pgsql-") ? "/usr/\(entry)/bin" : nil) : "\(root)/\(entry)/bin"
-                if let directory, let found = await inspect(directory) { majors.insert(found.majorVersion) }
+                if let directory, let binaries = await inspect(directory), !found.contains(where: { $0.majorVersion == binaries.majorVersion }) {
+                    found.append(binaries)
+                }
             }
         }
-        return majors.sorted(by: >)
+        return found.sorted { $0.majorVersion > $1.majorVersion }
     }
+
+    /// Every major version found in the usual places, newest first.
+    public static func installedMajors() async -> [Int] { await installed().map(\.majorVersion) }
 
     static func candidateDirectories(major: Int) -> [String] {
         [

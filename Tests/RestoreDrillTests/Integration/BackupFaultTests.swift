@@ -61,27 +61,22 @@ struct BackupFaultTests {
 
     @Test(arguments: faults)
     func endsInAFailureNamingTheProblem(fault: Fault) async throws {
-        let workspace = try TestWorkspace("fault")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(into: workspace)
-        try await fault.apply(artifact, workspace)
-        let drill = try workspace.write("drill.yaml", DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports")).yaml)
+        let sample = try await SampleDrill.prepare("fault")
+        defer { sample.remove() }
+        try await fault.apply(sample.artifact, sample.workspace)
 
-        let run = try await DrillCLI.run(["run", drill], workspace: workspace, environment: DrillRunTests.passwordEnvironment)
+        let run = try await sample.run()
 
         #expect(run.exitCode == 1, "\(run.allOutput)")
-        let report = try DrillCLI.report(in: workspace.file("reports"))
-        #expect(report["status"] as? String == "failed")
-        let suites = try #require(report["suites"] as? [[String: Any]])
-        #expect(suites.compactMap { $0["name"] as? String } == fault.phases)
-        let cases = suites.first { $0["name"] as? String == fault.suite }?["cases"] as? [[String: Any]] ?? []
-        let failure = cases.first { $0["status"] as? String == "failed" }
+        #expect(try sample.report()["status"] as? String == "failed")
+        #expect(try sample.suiteNames() == fault.phases)
+        let failure = try sample.cases(ofSuite: fault.suite).first { $0["status"] as? String == "failed" }
         #expect(failure?["name"] as? String == fault.caseName)
         let message = failure?["message"] as? String ?? ""
         #expect(message.contains(fault.phrase), "message: \(message)")
-        #expect(try await DrillCLI.schemaProblems(junit: workspace.file("reports/junit.xml")) == nil)
-        #expect(workspace.leftoversInTmp().isEmpty, "left: \(workspace.leftoversInTmp())")
-        #expect(workspace.leftoverServerProcesses().isEmpty)
+        #expect(try await DrillCLI.schemaProblems(junit: sample.reports + "/junit.xml") == nil)
+        #expect(sample.workspace.leftoversInTmp().isEmpty, "left: \(sample.workspace.leftoversInTmp())")
+        #expect(sample.workspace.leftoverServerProcesses().isEmpty)
     }
 
     static func truncate(_ path: String, keeping fraction: Double) throws {

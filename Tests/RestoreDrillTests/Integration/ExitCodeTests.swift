@@ -20,59 +20,50 @@ struct ExitCodeTests {
     }
 
     @Test func anUnknownCheckKindExitsTwoNamingTheCheckFile() async throws {
-        let workspace = try TestWorkspace("checkkind")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(into: workspace)
-        let checkFile = try workspace.write("mine/odd.yaml", "id: odd\nkind: ouija\nquery: SELECT 1\nexpect: true\n")
-        var builder = DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports"))
-        builder.checks = [checkFile]
-        let drill = try workspace.write("drill.yaml", builder.yaml)
-        let run = try await DrillCLI.run(["run", drill], workspace: workspace, environment: DrillRunTests.passwordEnvironment)
+        var sample = try await SampleDrill.prepare("checkkind")
+        defer { sample.remove() }
+        let checkFile = try sample.workspace.write("mine/odd.yaml", "id: odd\nkind: ouija\nquery: SELECT 1\nexpect: true\n")
+        sample.drill.checks = [checkFile]
+        let run = try await sample.run()
         #expect(run.exitCode == 2)
         #expect(run.standardError.contains("\(checkFile):2:"))
         #expect(run.standardError.contains("unknown check kind 'ouija'"))
     }
 
     @Test func anUnsetSecretExitsTwoWithoutProvisioning() async throws {
-        let workspace = try TestWorkspace("nosecret")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(into: workspace)
-        let drill = try workspace.write("drill.yaml", DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports")).yaml)
-        let run = try await DrillCLI.run(["run", drill], workspace: workspace)
+        let sample = try await SampleDrill.prepare("nosecret")
+        defer { sample.remove() }
+        let run = try await sample.run(environment: [:])
         #expect(run.exitCode == 2)
         #expect(run.standardError.contains("secret env:TEST_ADMIN_PASSWORD could not be resolved"))
-        let phases = (try DrillCLI.report(in: workspace.file("reports"))["phases"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-        #expect(phases == ["plan"])
+        #expect(try sample.suiteNames() == ["plan"])
     }
 
     @Test func aMissingPostgresMajorExitsThreeNamingTheVersion() async throws {
-        let workspace = try TestWorkspace("nomajor")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(into: workspace)
+        let sample = try await SampleDrill.prepare("nomajor")
+        defer { sample.remove() }
         // The backup says it came from PostgreSQL 11, which is not installed here.
-        let sidecar = artifact + ".restore-drill.json"
+        let sidecar = sample.artifact + ".restore-drill.json"
         let text = try String(contentsOfFile: sidecar, encoding: .utf8)
         try text.replacingOccurrences(of: #""server_version" : "[^"]+""#, with: "\"server_version\" : \"11.22\"", options: .regularExpression)
             .write(toFile: sidecar, atomically: true, encoding: .utf8)
-        let drill = try workspace.write("drill.yaml", DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports")).yaml)
-        let run = try await DrillCLI.run(["run", drill], workspace: workspace, environment: DrillRunTests.passwordEnvironment)
+        let run = try await sample.run()
         #expect(run.exitCode == 3)
         #expect(run.standardError.contains("PostgreSQL 11 server binaries are not installed"))
         #expect(run.standardError.contains("apt-get install postgresql-11"))
-        #expect(workspace.leftoversInTmp().isEmpty)
+        #expect(sample.workspace.leftoversInTmp().isEmpty)
     }
 
     @Test func planPrintsThePlanAndRestoresNothing() async throws {
-        let workspace = try TestWorkspace("plan")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(into: workspace)
-        let drill = try workspace.write("drill.yaml", DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports")).yaml)
-        let run = try await DrillCLI.run(["plan", drill], workspace: workspace, environment: DrillRunTests.passwordEnvironment)
+        let sample = try await SampleDrill.prepare("plan")
+        defer { sample.remove() }
+        let drill = try sample.workspace.write("drill.yaml", sample.drill.yaml)
+        let run = try await DrillCLI.run(["plan", drill], workspace: sample.workspace, environment: SampleDrill.passwordEnvironment)
         #expect(run.exitCode == 0, "\(run.allOutput)")
         #expect(run.standardOutput.contains("restore:   into database app with pg_restore"))
         #expect(run.standardOutput.contains("[app-example] app.admin-login"))
-        #expect(!FileManager.default.fileExists(atPath: workspace.file("reports")))
-        #expect(workspace.leftoversInTmp().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: sample.reports))
+        #expect(sample.workspace.leftoversInTmp().isEmpty)
     }
 
     @Test func initWritesAFileThatOnlyNeedsARealBackup() async throws {
@@ -88,11 +79,11 @@ struct ExitCodeTests {
     }
 
     @Test func recordWritesTheMetadataADrillVerifiesAgainst() async throws {
-        let workspace = try TestWorkspace("record")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(into: workspace)
+        let sample = try await SampleDrill.prepare("record")
+        defer { sample.remove() }
+        let artifact = sample.artifact
         try FileManager.default.removeItem(atPath: artifact + ".restore-drill.json")
-        let run = try await DrillCLI.run(["record", artifact], workspace: workspace)
+        let run = try await DrillCLI.run(["record", artifact], workspace: sample.workspace)
         #expect(run.exitCode == 0)
         let sidecar = try #require(FileManager.default.contents(atPath: artifact + ".restore-drill.json"))
         let metadata = try #require(try JSONSerialization.jsonObject(with: sidecar) as? [String: Any])

@@ -11,18 +11,16 @@ struct FormatTests {
         (.plain, .gzip), (.plain, .lz4),
     ])
     func restoresAndPasses(format: DumpFormat, compression: Compression) async throws {
-        let workspace = try TestWorkspace("format")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(format: format, compression: compression, into: workspace)
-        let drill = try workspace.write("drill.yaml", DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports")).yaml)
+        let sample = try await SampleDrill.prepare("format", format: format, compression: compression)
+        defer { sample.remove() }
 
-        let run = try await DrillCLI.run(["run", drill], workspace: workspace, environment: DrillRunTests.passwordEnvironment)
+        let run = try await sample.run()
 
         #expect(run.exitCode == 0, "\(run.allOutput)")
-        let report = try DrillCLI.report(in: workspace.file("reports"))
+        let report = try sample.report()
         #expect((report["backup"] as? [String: Any])?["format"] as? String == "pg_dump/\(format.rawValue)")
         let checks = report["checks"] as? [[String: Any]] ?? []
         #expect(checks.count == 6 && checks.allSatisfy { $0["status"] as? String == "passed" })
-        #expect(workspace.leftoversInTmp().isEmpty)
+        #expect(sample.workspace.leftoversInTmp().isEmpty)
     }
 }

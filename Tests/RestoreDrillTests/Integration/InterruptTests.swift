@@ -15,7 +15,7 @@ struct InterruptTests {
         let artifact = try workspace.write(
             "slow.sql", "--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (i int);\nSELECT pg_sleep(60);\n")
         var builder = DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports"))
-        builder.postgresExtra = ["version: \(try await installedMajor())"]
+        builder.postgresExtra = ["version: \(try await TestServer.newestMajor())"]
         builder.checks = []
         builder.variables = ["unused: x"]
         let drill = try workspace.write("drill.yaml", builder.yaml)
@@ -46,10 +46,5 @@ struct InterruptTests {
         #expect(teardown?["status"] as? String == "passed")
         #expect(workspace.leftoversInTmp().isEmpty, "left: \(workspace.leftoversInTmp())")
         #expect(workspace.leftoverServerProcesses().isEmpty)
-    }
-
-    func installedMajor() async throws -> Int {
-        let directories = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").compactMap(Int.init)
-        return try #require(directories.max())
     }
 }

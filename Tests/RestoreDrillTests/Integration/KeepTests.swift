@@ -6,12 +6,11 @@ import Testing
 @Suite("Keeping the restored server", .serialized)
 struct KeepTests {
     @Test func keepPrintsAConnectCommandThatWorksAndAStopCommandThatCleansUp() async throws {
-        let workspace = try TestWorkspace("keep")
-        defer { workspace.remove() }
-        let artifact = try await SampleBackupCache.shared.copy(into: workspace)
-        let drill = try workspace.write("drill.yaml", DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports")).yaml)
+        let sample = try await SampleDrill.prepare("keep")
+        defer { sample.remove() }
+        let workspace = sample.workspace
 
-        let run = try await DrillCLI.run(["run", "--keep", drill], workspace: workspace, environment: DrillRunTests.passwordEnvironment)
+        let run = try await sample.run(options: ["--keep"])
         #expect(run.exitCode == 0, "\(run.allOutput)")
         let lines = run.standardError.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         let connect = try #require(lines.first { $0.hasPrefix("connect:") }).dropFirst("connect:".count)
