@@ -12,7 +12,7 @@ enum QuarantineAudit {
             ("archive_command cannot archive", "SHOW archive_command", ["(disabled)", "/bin/false"]),
             ("no primary_conninfo", "SHOW primary_conninfo", [""]),
             ("no logical replication workers", "SHOW max_logical_replication_workers", ["0"]),
-            ("no WAL senders", "SHOW max_wal_senders", ["0"]),
+            ("no replication connections allowed", "SELECT count(*)::text FROM pg_hba_file_rules WHERE 'replication' = ANY(database)", ["0"]),
             ("listens on the private socket\(listenOnLoopback ? " and 127.0.0.1" : " only")", "SHOW listen_addresses", [listenOnLoopback ? "127.0.0.1" : ""]),
             ("no enabled subscriptions", "SELECT count(*)::text FROM pg_subscription WHERE subenabled", ["0"]),
         ]

@@ -5,7 +5,7 @@ import PostgresClient
 /// Provisions a server with the local `initdb` and `pg_ctl`, in a private temp dir, on a
 /// random port and a private unix socket, as an unprivileged OS account when run as root.
 public struct PgCtlProvisioner: Provisioner {
-    /// The superuser role the drill creates in its throwaway cluster.
+    /// The superuser role the drill creates in a fresh cluster.
     public static let superuser = "restore_drill"
 
     public var kind: String { "pg_ctl" }
@@ -14,29 +14,15 @@ public struct PgCtlProvisioner: Provisioner {
     public init() {}
 
     public func provision(_ request: ProvisionRequest) async throws -> any ProvisionedServer {
-        for name in request.settings.keys {
-            if let reason = QuarantineSettings.rejectionReason(for: name) { throw ProvisionError(.forbiddenSetting, reason) }
-        }
-        let binaries = try await ServerBinaries.locate(major: request.majorVersion, explicitDirectory: request.binDirectory)
-        let owner: OSUser?
-        if OSUser.isRoot {
-            guard let found = OSUser.lookup(name: request.serverUser), found.uid != 0 else {
-                throw ProvisionError(
-                    .userNotFound,
-                    """
-                    PostgreSQL refuses to run as root, and the OS account '\(request.serverUser)' to run it as does not exist. \
-                    Create it (useradd --system \(request.serverUser)) or set postgres.os_user in the drill file.
-                    """)
-            }
-            owner = found
-        } else {
-            owner = nil
-        }
+        let (binaries, owner) = try await prepare(request)
         let root = try ScratchDirectory.create(root: request.temporaryRoot, owner: owner)
+        let connection = ConnectionParameters(
+            host: root + "/socket", port: FreePort.pick(), user: Self.superuser, password: Self.generatePassword(), database: "postgres")
         let server = PgCtlServer(
-            root: root, binaries: binaries, owner: owner, port: FreePort.pick(),
-            password: Self.generatePassword(), listenOnLoopback: request.listenOnLoopback)
+            root: root, binaries: binaries, owner: owner, connection: connection, listenOnLoopback: request.listenOnLoopback,
+            quarantined: request.quarantined)
         do {
+            try server.makeDirectories()
             try await server.initialise(settings: request.settings)
             try await server.start()
             return server
@@ -44,6 +30,48 @@ public struct PgCtlProvisioner: Provisioner {
             _ = await server.tearDown()
             throw error
         }
+    }
+
+    /// Makes a server whose data directory `populate` fills from a base backup; it is not
+    /// started (recovery starts it). `superuser` is a role of the restored cluster, reached
+    /// with trust authentication over the private socket. Returns the server and report notes.
+    public func provisionFromBackup(
+        _ request: ProvisionRequest, superuser: String, allowedPreloads: Set<String>,
+        populate: (_ dataDirectory: String, _ tablespaceDirectory: String) async throws -> [String]
+    ) async throws -> (PgCtlServer, [String]) {
+        let (binaries, owner) = try await prepare(request)
+        let root = try ScratchDirectory.create(root: request.temporaryRoot, owner: owner)
+        let connection = ConnectionParameters(host: root + "/socket", port: FreePort.pick(), user: superuser, database: "postgres")
+        let server = PgCtlServer(
+            root: root, binaries: binaries, owner: owner, connection: connection, listenOnLoopback: request.listenOnLoopback,
+            quarantined: true)
+        do {
+            try server.makeDirectories()
+            try ScratchDirectory.makeDirectory(server.dataDirectory, owner: nil)
+            var notes = try await populate(server.dataDirectory, server.tablespaceDirectory)
+            notes += try await server.adoptDataDirectory(settings: request.settings, allowedPreloads: allowedPreloads)
+            return (server, notes)
+        } catch {
+            _ = await server.tearDown()
+            throw error
+        }
+    }
+
+    private func prepare(_ request: ProvisionRequest) async throws -> (ServerBinaries, OSUser?) {
+        for name in request.settings.keys where request.quarantined {
+            if let reason = QuarantineSettings.rejectionReason(for: name) { throw ProvisionError(.forbiddenSetting, reason) }
+        }
+        let binaries = try await ServerBinaries.locate(major: request.majorVersion, explicitDirectory: request.binDirectory)
+        guard OSUser.isRoot else { return (binaries, nil) }
+        guard let found = OSUser.lookup(name: request.serverUser), found.uid != 0 else {
+            throw ProvisionError(
+                .userNotFound,
+                """
+                PostgreSQL refuses to run as root, and the OS account '\(request.serverUser)' to run it as does not exist. \
+                Create it (useradd --system \(request.serverUser)) or set postgres.os_user in the drill file.
+                """)
+        }
+        return (binaries, found)
     }
 
     static func generatePassword() -> String {

@@ -4,7 +4,11 @@ import PostgresClient
 import Synchronization
 
 /// A server made by `PgCtlProvisioner`: `ROOT/data` (cluster), `ROOT/socket` (unix socket),
-/// `ROOT/log/postgres.log`, `ROOT/work` (scratch for decompressed artifacts).
+/// `ROOT/log/postgres.log`, `ROOT/work` (scratch), `ROOT/tablespaces` (remapped tablespaces).
+///
+/// Its own settings (port, socket, quarantine, the drill file's settings) are passed on the
+/// postmaster command line, which outranks `postgresql.conf` and `postgresql.auto.conf`: a
+/// restored production config (or an `ALTER SYSTEM` in it) cannot undo the quarantine.
 public final class PgCtlServer: ProvisionedServer {
     /// The private temp dir holding everything of this server.
     public let root: String
@@ -12,32 +16,47 @@ public final class PgCtlServer: ProvisionedServer {
     public let connection: ConnectionParameters
     private let owner: OSUser?
     private let listenOnLoopback: Bool
+    private let quarantined: Bool
     private let state = Mutex(State())
 
     private struct State {
-        var started = false
+        var settings: [String: String] = [:]
         var tornDown = false
     }
 
     public var provisionerKind: String { "pg_ctl" }
     public var scratchDirectory: String { root + "/work" }
-    var dataDirectory: String { root + "/data" }
+    /// The cluster's data directory.
+    public var dataDirectory: String { root + "/data" }
+    /// Where remapped tablespaces live.
+    public var tablespaceDirectory: String { root + "/tablespaces" }
     var socketDirectory: String { root + "/socket" }
     var logFile: String { root + "/log/postgres.log" }
 
-    init(root: String, binaries: ServerBinaries, owner: OSUser?, port: Int, password: String, listenOnLoopback: Bool) {
+    init(
+        root: String, binaries: ServerBinaries, owner: OSUser?, connection: ConnectionParameters, listenOnLoopback: Bool,
+        quarantined: Bool
+    ) {
         self.root = root
         self.binaries = binaries
         self.owner = owner
+        self.connection = connection
         self.listenOnLoopback = listenOnLoopback
-        self.connection = ConnectionParameters(
-            host: root + "/socket", port: port, user: PgCtlProvisioner.superuser, password: password, database: "postgres")
+        self.quarantined = quarantined
     }
 
-    func initialise(settings: [String: String]) async throws {
-        for directory in [socketDirectory, root + "/log", scratchDirectory] {
-            try ScratchDirectory.makeDirectory(directory, owner: directory == scratchDirectory ? nil : owner)
+    /// The OS account the server runs as (nil: this process's own).
+    public var serverUser: OSUser? { owner }
+
+    func makeDirectories() throws {
+        for directory in [socketDirectory, root + "/log", tablespaceDirectory] {
+            try ScratchDirectory.makeDirectory(directory, owner: owner)
         }
+        try ScratchDirectory.makeDirectory(scratchDirectory, owner: nil)
+    }
+
+    /// Creates a fresh cluster with `initdb`.
+    func initialise(settings: [String: String]) async throws {
         let passwordFile = root + "/initdb-password"
         try ScratchDirectory.writePrivateFile(passwordFile, contents: connection.password ?? "", owner: owner)
         defer { unlink(passwordFile) }
@@ -54,36 +73,71 @@ public final class PgCtlServer: ProvisionedServer {
                 .initdbFailed,
                 "initdb \(result.terminationDescription) in \(dataDirectory): \(Self.lastLines(result.standardError + result.standardOutput, 8))")
         }
-        try writeConfiguration(settings: settings)
+        var effective = settings
+        if quarantined { effective.merge(try writeAuthenticationFiles(localMethod: "scram-sha-256")) { $1 } }
+        state.withLock { $0.settings = effective }
     }
 
-    private func writeConfiguration(settings: [String: String]) throws(ProvisionError) {
-        var lines = [
-            "# Written by restore-drill before the first start. Quarantine: this copy must never act on production.",
-            "port = \(connection.port)",
-            "listen_addresses = '\(listenOnLoopback ? "127.0.0.1" : "")'",
-            "unix_socket_directories = '\(socketDirectory)'",
-            "unix_socket_permissions = 0700",
+    /// Writes the drill's own `pg_hba.conf` and `pg_ident.conf`: the private socket (and
+    /// 127.0.0.1 with a password when asked), never a `replication` line. Returns the settings that use them.
+    func writeAuthenticationFiles(localMethod: String) throws -> [String: String] {
+        var rules = [
+            "# Written by restore-drill: the private socket only reaches the server account and root.",
+            "local all all \(localMethod)",
         ]
-        lines += QuarantineSettings.values.map { "\($0.name) = '\(Self.escape($0.value))'" }
-        lines += settings.sorted { $0.key < $1.key }.map { "\($0.key) = '\(Self.escape($0.value))'" }
-        let includeFile = dataDirectory + "/restore-drill.conf"
-        try ScratchDirectory.writePrivateFile(includeFile, contents: lines.joined(separator: "\n") + "\n", owner: owner)
-        guard let handle = FileHandle(forUpdatingAtPath: dataDirectory + "/postgresql.conf") else {
-            throw ProvisionError(.workDirectory, "cannot open \(dataDirectory)/postgresql.conf to add the drill settings")
-        }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        handle.write(Data("\ninclude 'restore-drill.conf'\n".utf8))
+        if listenOnLoopback { rules.append("host all all 127.0.0.1/32 scram-sha-256") }
+        try ScratchDirectory.writePrivateFile(root + "/pg_hba.conf", contents: rules.joined(separator: "\n") + "\n", owner: owner)
+        try ScratchDirectory.writePrivateFile(root + "/pg_ident.conf", contents: "", owner: owner)
+        return ["hba_file": root + "/pg_hba.conf", "ident_file": root + "/pg_ident.conf"]
     }
 
+    /// Takes over a data directory that was filled from a backup: gives it to the server
+    /// account, replaces client authentication with trust on the private socket only, and
+    /// repairs configuration that points at production's machine. Returns report notes.
+    func adoptDataDirectory(settings: [String: String], allowedPreloads: Set<String>) async throws -> [String] {
+        try ScratchDirectory.makeDirectory(dataDirectory, owner: owner)
+        var notes: [String] = []
+        // Production's passwords are unknown here: trust, but only on the private socket.
+        let authentication = try writeAuthenticationFiles(localMethod: "trust")
+        notes += try ConfigurationRepair.repair(dataDirectory: dataDirectory)
+        if let owner {
+            for path in [dataDirectory, tablespaceDirectory] {
+                let result = try await ProcessRunner.run(
+                    ToolInvocation(executable: "chown", arguments: ["-R", "\(owner.uid):\(owner.gid)", path], displayName: "chown"))
+                guard result.succeeded else { throw ProvisionError(.workDirectory, "cannot give \(path) to \(owner.name): \(result.standardError)") }
+            }
+        }
+        chmod(dataDirectory, 0o700)
+        var effective = settings.merging(authentication) { $1 }
+        let (preloads, preloadNotes) = try await PreloadFilter.filter(server: self, allowed: allowedPreloads, owner: owner)
+        notes += preloadNotes
+        if let preloads { effective["shared_preload_libraries"] = preloads }
+        if preloads?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "pg_cron" }) == true {
+            // pg_cron starts its jobs the moment the copy is promoted unless told not to.
+            effective["cron.launch_active_jobs"] = "off"
+        }
+        state.withLock { $0.settings = effective }
+        return notes
+    }
+
+    /// The options string for `pg_ctl -o`: each `-c name=value` shell-quoted, since pg_ctl
+    /// hands the string to `/bin/sh`.
+    func serverOptions(extra: [String: String]) -> String {
+        var settings = state.withLock { $0.settings }
+        if quarantined {
+            for (name, value) in QuarantineSettings.values { settings[name] = value }
+        }
+        for (name, value) in extra { settings[name] = value }
+        settings["port"] = String(connection.port)
+        settings["listen_addresses"] = listenOnLoopback ? "127.0.0.1" : ""
+        settings["unix_socket_directories"] = socketDirectory
+        settings["unix_socket_permissions"] = "0700"
+        return settings.sorted { $0.key < $1.key }.map { "-c " + Self.shellQuote("\($0.key)=\($0.value)") }.joined(separator: " ")
+    }
+
+    /// Starts a cluster made by initdb and checks the drill can connect.
     func start() async throws {
-        let result = try await ProcessRunner.run(
-            ToolInvocation(
-                executable: binaries.path("pg_ctl"),
-                arguments: ["--pgdata=\(dataDirectory)", "--log=\(logFile)", "--wait", "--timeout=120", "--silent", "start"],
-                workingDirectory: root, user: owner, displayName: "pg_ctl start"))
-        state.withLock { $0.started = true }
+        let result = try await launch(settings: [:], timeout: .seconds(120))
         guard result.succeeded else {
             throw ProvisionError(
                 .startFailed,
@@ -97,9 +151,29 @@ public final class PgCtlServer: ProvisionedServer {
         }
     }
 
+    public func launch(settings: [String: String], timeout: Duration) async throws -> ToolResult {
+        try await ProcessRunner.run(
+            ToolInvocation(
+                executable: binaries.path("pg_ctl"),
+                arguments: [
+                    "--pgdata=\(dataDirectory)", "--log=\(logFile)", "--wait", "--timeout=\(Int(timeout.seconds))", "--silent",
+                    "--options=\(serverOptions(extra: settings))", "start",
+                ],
+                workingDirectory: root, user: owner, displayName: "pg_ctl start"))
+    }
+
+    public var isRunning: Bool {
+        guard let pid = postmasterPID() else { return false }
+        return kill(pid, 0) == 0 && !Self.isZombie(pid)
+    }
+
+    public func serverLog() -> String {
+        SecretMasker.shared.mask((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")
+    }
+
     public func recentLog(lines: Int) -> String {
-        guard let text = try? String(contentsOfFile: logFile, encoding: .utf8) else { return "(no server log)" }
-        return SecretMasker.shared.mask(Self.lastLines(text, lines))
+        let text = serverLog()
+        return text.isEmpty ? "(no server log)" : Self.lastLines(text, lines)
     }
 
     public func tearDown() async -> [String] {
@@ -114,7 +188,7 @@ public final class PgCtlServer: ProvisionedServer {
 
     private func stopAndRemove() async -> [String] {
         var problems: [String] = []
-        if FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid") {
+        if isRunning {
             var stopped = false
             for mode in ["fast", "immediate"] where !stopped {
                 let result = try? await ProcessRunner.run(
@@ -122,12 +196,12 @@ public final class PgCtlServer: ProvisionedServer {
                         executable: binaries.path("pg_ctl"),
                         arguments: ["--pgdata=\(dataDirectory)", "--mode=\(mode)", "--wait", "--timeout=30", "--silent", "stop"],
                         workingDirectory: root, user: owner, displayName: "pg_ctl stop"))
-                stopped = result?.succeeded == true || !FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid")
+                stopped = result?.succeeded == true || !isRunning
             }
             if !stopped, let pid = postmasterPID() {
                 kill(pid, SIGKILL)
                 problems.append("PostgreSQL (pid \(pid)) did not stop with pg_ctl; it was killed")
-                for _ in 0..<50 where kill(pid, 0) == 0 { try? await Task.sleep(for: .milliseconds(100)) }
+                for _ in 0..<50 where kill(pid, 0) == 0 && !Self.isZombie(pid) { try? await Task.sleep(for: .milliseconds(100)) }
             }
         }
         if let problem = ScratchDirectory.remove(root) { problems.append(problem) }
@@ -139,6 +213,13 @@ public final class PgCtlServer: ProvisionedServer {
             let first = text.split(separator: "\n").first, let pid = pid_t(first.trimmingCharacters(in: .whitespaces))
         else { return nil }
         return pid
+    }
+
+    static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return false
+        }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
     public func keepInstructions(database: String) -> String {
@@ -153,7 +234,7 @@ public final class PgCtlServer: ProvisionedServer {
             """
     }
 
-    static func escape(_ value: String) -> String { value.replacingOccurrences(of: "'", with: "''") }
+    static func shellQuote(_ value: String) -> String { "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     static func lastLines(_ text: String, _ count: Int) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: true).suffix(count).joined(separator: "\n")

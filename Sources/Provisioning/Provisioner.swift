@@ -16,6 +16,9 @@ public struct ProvisionRequest: Sendable {
     public var listenOnLoopback: Bool
     /// Where the private temp dir is created (default `$TMPDIR` or `/tmp`).
     public var temporaryRoot: String?
+    /// False only for the source servers that tests and the demo build backups from: those must
+    /// archive WAL and serve `pg_basebackup`. Every drill server is quarantined.
+    public var quarantined: Bool = true
 
     /// Creates a request.
     public init(
@@ -53,6 +56,14 @@ public protocol ProvisionedServer: AnyObject, Sendable {
     func recentLog(lines: Int) -> String
     /// Stops the server and removes everything it made. Idempotent; never throws: problems are returned as text.
     func tearDown() async -> [String]
+    /// Starts the server with `settings` added to the provisioner's, waiting until it accepts
+    /// connections or gives up. Does not throw when the server refuses to start: recovery
+    /// reads the result and the log to say why.
+    func launch(settings: [String: String], timeout: Duration) async throws -> ToolResult
+    /// True while the postmaster runs.
+    var isRunning: Bool { get }
+    /// The whole server log, masked.
+    func serverLog() -> String
     /// How to connect to and stop the server when `--keep` leaves it running.
     func keepInstructions(database: String) -> String
 }

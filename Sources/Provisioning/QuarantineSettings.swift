@@ -13,13 +13,13 @@ public enum QuarantineSettings {
         ("primary_conninfo", ""),
         ("primary_slot_name", ""),
         ("max_logical_replication_workers", "0"),
-        ("max_wal_senders", "0"),
     ]
 
     /// Settings the provisioner owns (socket, port, listener) besides the quarantine ones.
     public static let ownedByProvisioner: Set<String> = [
         "listen_addresses", "port", "unix_socket_directories", "unix_socket_permissions", "data_directory",
-        "hba_file", "ident_file", "restore_command", "archive_library",
+        "hba_file", "ident_file", "restore_command", "archive_library", "shared_preload_libraries",
+        "cron.launch_active_jobs", "hot_standby",
     ]
 
     /// Names a drill file may not set, with the reason.
@@ -27,6 +27,9 @@ public enum QuarantineSettings {
         let key = name.lowercased()
         if values.contains(where: { $0.name == key }) {
             return "\(name) is fixed by the quarantine (the restored copy must not archive, replicate or connect out)"
+        }
+        if key.hasPrefix("recovery_target") || key == "recovery_min_apply_delay" {
+            return "\(name) is set from the drill file's recovery section (or --target-time and friends)"
         }
         if ownedByProvisioner.contains(key) {
             return "\(name) is set by the provisioner (private socket, random port); use postgres.listen_on_loopback for TCP"

@@ -1,0 +1,102 @@
+import DrillSupport
+import Foundation
+
+/// One base backup as `pg_basebackup` writes it: a plain data directory, or `base.tar`
+/// (optionally `.gz`/`.lz4`/`.zst`) with `pg_wal.tar` and one `OID.tar` per tablespace,
+/// and `backup_manifest` unless disabled.
+public struct BaseBackup: Sendable {
+    /// Plain directory or tar files.
+    public enum Layout: Sendable, Equatable {
+        case plain
+        case tar(Compression)
+    }
+
+    /// The backup's folder.
+    public var directory: String
+    /// How it is stored.
+    public var layout: Layout
+    /// `backup_manifest`, when present.
+    public var manifestPath: String?
+    /// Where replay starts.
+    public var label: BackupLabel
+    /// Major version from `PG_VERSION`.
+    public var majorVersion: Int
+    /// End of the backup (consistency point), when known from the manifest or the archive.
+    public var stopLSN: LSN?
+    /// When the backup finished, when known (archive backup history file, else the manifest's time).
+    public var stopTime: Date?
+    /// Bytes of the backup's files.
+    public var size: Int64
+
+    /// The folder's name, used to refer to a backup in messages and `backup.select`.
+    public var name: String { (directory as NSString).lastPathComponent }
+
+    /// The tar file holding the data directory (tar layout only).
+    public var baseTar: String? {
+        guard case .tar(let compression) = layout else { return nil }
+        return directory + "/base.tar" + Self.suffix(compression)
+    }
+
+    static func suffix(_ compression: Compression) -> String {
+        switch compression {
+        case .none: return ""
+        case .gzip: return ".gz"
+        case .lz4: return ".lz4"
+        case .zstd: return ".zst"
+        }
+    }
+
+    /// Reads a base backup folder; nil when `directory` is not one.
+    public static func inspect(directory: String, archive: WALArchive?) async throws -> BaseBackup? {
+        let manager = FileManager.default
+        let layout: Layout
+        let labelText: String
+        let versionText: String
+        if manager.fileExists(atPath: directory + "/backup_label") {
+            layout = .plain
+            labelText = (try? String(contentsOfFile: directory + "/backup_label", encoding: .utf8)) ?? ""
+            versionText = (try? String(contentsOfFile: directory + "/PG_VERSION", encoding: .utf8)) ?? ""
+        } else if let compression = [Compression.none, .gzip, .lz4, .zstd].first(where: {
+            manager.fileExists(atPath: directory + "/base.tar" + suffix($0))
+        }) {
+            layout = .tar(compression)
+            let tar = directory + "/base.tar" + suffix(compression)
+            labelText = try await readMember("backup_label", of: tar, compression: compression)
+            versionText = try await readMember("PG_VERSION", of: tar, compression: compression)
+        } else {
+            return nil
+        }
+        guard let label = BackupLabel.parse(labelText) else {
+            throw RestoreError(.failure, step: "base backup", "\(directory) has no readable backup_label: the base backup is incomplete")
+        }
+        let manifest = manager.fileExists(atPath: directory + "/backup_manifest") ? directory + "/backup_manifest" : nil
+        let history = archive?.backupHistories.first { $0.startLSN == label.startLSN }
+        let manifestTime = manifest.flatMap { (try? manager.attributesOfItem(atPath: $0)[.modificationDate]) as? Date }
+        return BaseBackup(
+            directory: directory, layout: layout, manifestPath: manifest, label: label,
+            majorVersion: Int(versionText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
+            stopLSN: history?.stopLSN ?? manifest.flatMap(manifestEndLSN), stopTime: history?.stopTime ?? manifestTime,
+            size: DiskUsage.bytes(at: directory))
+    }
+
+    /// The last `End-LSN` of the manifest's `WAL-Ranges`.
+    static func manifestEndLSN(_ path: String) -> LSN? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let ranges = json["WAL-Ranges"] as? [[String: Any]], let end = ranges.last?["End-LSN"] as? String
+        else { return nil }
+        return LSN(end)
+    }
+
+    static func readMember(_ member: String, of tar: String, compression: Compression) async throws -> String {
+        var arguments = ["-xOf", tar]
+        if let tool = compression.tool { arguments.insert("--use-compress-program=\(tool) -d", at: 0) }
+        let result = try await ProcessRunner.run(ToolInvocation(executable: "tar", arguments: arguments + [member], displayName: "tar"))
+        guard result.succeeded else {
+            throw RestoreError(
+                .failure, step: "base backup",
+                "cannot read \(member) from \(tar): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)). The base backup is damaged or incomplete.")
+        }
+        return result.standardOutput
+    }
+}
