@@ -36,16 +36,18 @@ let package = Package(
         .target(name: "PostgresClient", dependencies: ["CLibPQ", "DrillSupport"], swiftSettings: strict),
         .target(name: "Provisioning", dependencies: ["DrillSupport", "PostgresClient"], swiftSettings: strict),
         .target(name: "Restore", dependencies: ["DrillSupport", "PostgresClient", "Provisioning"], swiftSettings: strict),
+        .target(
+            name: "Recovery", dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore"], swiftSettings: strict),
         .target(name: "Checks", dependencies: ["DrillSupport", "PostgresClient"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DrillSupport"], swiftSettings: strict),
         .target(
             name: "Drill",
-            dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore", "Checks", "Reports"],
+            dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks", "Reports"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "restore-drill",
-            dependencies: ["Drill", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Drill", "Recovery", "Restore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
 
@@ -58,7 +60,7 @@ let package = Package(
         .testTarget(
             name: "RestoreDrillTests",
             dependencies: [
-                "restore-drill", "Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore", "Checks",
+                "restore-drill", "Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks",
                 "Reports", "DrillTestSupport",
             ],
             swiftSettings: strict

@@ -1,6 +1,8 @@
 import DrillSupport
 import Foundation
 import Provisioning
+import Recovery
+import Restore
 
 /// A drill file as written by the user, validated, nothing resolved yet.
 public struct DrillFile: Sendable {
@@ -12,7 +14,7 @@ public struct DrillFile: Sendable {
 
     /// Which backup to restore.
     public struct Backup: Sendable {
-        /// `pg_dump` here; `basebackup` arrives with PITR.
+        /// `pg_dump` (logical) or `basebackup` (physical, with a WAL archive).
         public var format: String
         /// `file://` URL or path (relative to the drill file).
         public var location: String
@@ -22,8 +24,29 @@ public struct DrillFile: Sendable {
         public var sha256: String?
         /// Recorded size given inline.
         public var size: Int64?
-        /// Database to restore into; the dump's own name when nil.
+        /// Logical: the database to restore into (the dump's own name when nil).
+        /// Physical: the database checks run in (`postgres` when nil).
         public var database: String?
+        /// Physical: the WAL archive folder.
+        public var walArchive: String?
+        /// Physical: force one base backup of the catalog by folder name.
+        public var select: String?
+
+        /// True for `basebackup`.
+        public var isPhysical: Bool { format == "basebackup" }
+    }
+
+    /// How far to recover a physical backup, and how.
+    public struct Recovery: Sendable {
+        /// Where to stop (the drill's default; `run --target-*` overrides it).
+        public var target: RecoveryTarget
+        /// How long replay may take before the drill gives up.
+        public var timeout: Duration
+        /// A superuser role of the restored cluster (reached with trust on the private socket);
+        /// nil: the usual bootstrap names are tried.
+        public var superuser: String?
+        /// Scheduler libraries allowed to stay in shared_preload_libraries.
+        public var allowPreload: Set<String>
     }
 
     /// The throwaway server.
@@ -56,6 +79,7 @@ public struct DrillFile: Sendable {
     public var backup: Backup
     public var postgres: Postgres
     public var restore: Restore
+    public var recovery: Recovery
     public var variables: [String: Variable]
     /// Check packs (names), files or directories, in order, with where each was written.
     public var checks: [CheckReference]
@@ -81,26 +105,37 @@ public enum DrillFileParser {
     /// Validates a parsed drill file.
     public static func parse(_ root: YAMLValue, path: String) throws(ConfigError) -> DrillFile {
         guard root.isMapping else { throw root.error("a drill file is a YAML mapping with name, targets, backup, postgres, checks and reports") }
-        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "variables", "checks", "reports"])
+        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "checks", "reports"])
         let name = try root.required("name").string()
         let targetsNode = try root.required("targets", hint: "e.g. targets: {rpo: 24h, rto: 30m}")
         try targetsNode.rejectUnknownKeys(["rpo", "rto"])
         let targets = DrillFile.Targets(
             rpo: try targetsNode.required("rpo", hint: "the largest acceptable data-loss window, e.g. 24h").duration(),
             rto: try targetsNode.required("rto", hint: "the longest acceptable time to restore, e.g. 30m").duration())
+        let backup = try parseBackup(try root.required("backup"))
+        if let recovery = root["recovery"], !backup.isPhysical {
+            throw recovery.error("recovery targets need a physical backup (backup.format: basebackup); a pg_dump restores to the moment it was taken")
+        }
         return DrillFile(
-            path: path, name: name, targets: targets, backup: try parseBackup(try root.required("backup")),
+            path: path, name: name, targets: targets, backup: backup,
             postgres: try parsePostgres(root["postgres"]), restore: try parseRestore(root["restore"]),
+            recovery: try parseRecovery(root["recovery"]),
             variables: try parseVariables(root["variables"]), checks: try parseChecks(root["checks"]),
             reportsDirectory: try parseReports(root["reports"]).dir, checkConcurrency: try parseReports(root["reports"]).concurrency)
     }
 
     static func parseBackup(_ node: YAMLValue) throws(ConfigError) -> DrillFile.Backup {
-        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database"])
+        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database", "wal_archive", "select"])
         let format = try node["format"]?.string() ?? "pg_dump"
-        guard format == "pg_dump" else {
-            throw try node.required("format").error("unknown backup format '\(format)'; this version restores: pg_dump")
+        guard format == "pg_dump" || format == "basebackup" else {
+            throw try node.required("format").error("unknown backup format '\(format)'; expected pg_dump or basebackup")
         }
+        if format == "pg_dump" {
+            for key in ["wal_archive", "select"] {
+                if let value = node[key] { throw value.error("\(key) belongs to physical backups (format: basebackup)") }
+            }
+        }
+        if let archive = node["wal_archive"] { try validateLocation(try archive.string(), node: archive) }
         let location = try node.required("location", hint: "where the dump is, e.g. file:///backups/app.dump").string()
         try validateLocation(location, node: try node.required("location"))
         if let metadata = node["metadata"] { try validateLocation(try metadata.string(), node: metadata) }
@@ -118,7 +153,7 @@ public enum DrillFileParser {
         }
         return DrillFile.Backup(
             format: format, location: location, metadata: try node["metadata"]?.string(), sha256: sha256, size: size,
-            database: try node["database"]?.string())
+            database: try node["database"]?.string(), walArchive: try node["wal_archive"]?.string(), select: try node["select"]?.string())
     }
 
     static func validateLocation(_ location: String, node: YAMLValue) throws(ConfigError) {
@@ -184,6 +219,55 @@ public enum DrillFileParser {
             }
         }
         return result
+    }
+
+    static func parseRecovery(_ node: YAMLValue?) throws(ConfigError) -> DrillFile.Recovery {
+        var recovery = DrillFile.Recovery(
+            target: RecoveryTarget(kind: .latest), timeout: .seconds(3600), superuser: nil, allowPreload: [])
+        guard let node else { return recovery }
+        try node.rejectUnknownKeys(["target", "inclusive", "timeline", "timeout", "superuser", "allow_preload"])
+        if let target = node["target"] { recovery.target.kind = try parseTargetKind(target) }
+        recovery.target.inclusive = try node["inclusive"]?.bool() ?? true
+        if let timeline = node["timeline"] {
+            let value = try timeline.string()
+            guard value == "latest" || value == "current" || UInt32(value) != nil else {
+                throw timeline.error("expected latest, current or a timeline number")
+            }
+            recovery.target.timeline = value
+        }
+        recovery.timeout = try node["timeout"]?.duration() ?? recovery.timeout
+        recovery.superuser = try node["superuser"]?.string()
+        recovery.allowPreload = Set(try node["allow_preload"]?.stringList() ?? [])
+        return recovery
+    }
+
+    static func parseTargetKind(_ node: YAMLValue) throws(ConfigError) -> RecoveryTargetKind {
+        let expected = "expected latest, immediate, or one of {time: ...}, {lsn: ...}, {xid: ...}, {name: ...}"
+        if !node.isMapping {
+            switch try node.string() {
+            case "latest": return .latest
+            case "immediate": return .immediate
+            case let other: throw node.error("unknown target '\(other)'; \(expected)")
+            }
+        }
+        let entries = try node.entries()
+        guard entries.count == 1, let (key, value) = entries.first else { throw node.error("give exactly one target; \(expected)") }
+        switch key {
+        case "time":
+            let text = try value.string()
+            guard let date = RecoveryTarget.parseTime(text) else {
+                throw value.error("expected a time with its zone, such as 2026-11-24T14:05:00Z or 2026-11-24 14:05:00+01, found '\(text)'")
+            }
+            return .time(date)
+        case "lsn":
+            guard let lsn = LSN(try value.string()) else { throw value.error("expected an LSN such as 0/3000028") }
+            return .lsn(lsn)
+        case "xid":
+            guard let xid = UInt64(try value.string()) else { throw value.error("expected a transaction id (a whole number)") }
+            return .xid(xid)
+        case "name": return .name(try value.string())
+        default: throw value.error("unknown target '\(key)'; \(expected)")
+        }
     }
 
     static func parseChecks(_ node: YAMLValue?) throws(ConfigError) -> [CheckReference] {

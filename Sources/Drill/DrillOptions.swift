@@ -1,4 +1,5 @@
 import Foundation
+import Recovery
 
 /// Command-line choices that override or complete the drill file.
 public struct DrillOptions: Sendable {
@@ -10,9 +11,15 @@ public struct DrillOptions: Sendable {
     public var keep: Bool
     /// Directories searched for check packs by name, in order, after the drill file's own `checks/`.
     public var checkSearchPaths: [String]
+    /// `--target-time` and friends: replaces the drill file's recovery target.
+    public var targetOverride: RecoveryTargetKind?
 
     /// Creates options.
-    public init(reportsDirectory: String? = nil, jobs: Int? = nil, keep: Bool = false, checkSearchPaths: [String] = []) {
+    public init(
+        reportsDirectory: String? = nil, jobs: Int? = nil, keep: Bool = false, checkSearchPaths: [String] = [],
+        targetOverride: RecoveryTargetKind? = nil
+    ) {
+        self.targetOverride = targetOverride
         self.reportsDirectory = reportsDirectory
         self.jobs = jobs
         self.keep = keep

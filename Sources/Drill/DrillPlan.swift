@@ -2,7 +2,34 @@ import Checks
 import DrillSupport
 import Foundation
 import Provisioning
+import Recovery
 import Restore
+
+/// A logical backup's plan: what the artifact is and what was recorded about it.
+public struct LogicalBackupPlan: Sendable {
+    /// What inspecting the artifact found (or the metadata said).
+    public var inspection: ArtifactInspection
+}
+
+/// A physical backup's plan: which base backup, which WAL, which target.
+public struct PhysicalBackupPlan: Sendable {
+    /// Every base backup found, oldest first.
+    public var catalog: [BaseBackup]
+    /// The one chosen for the target, and why.
+    public var choice: BackupSelection.Choice
+    /// The WAL archive listing.
+    public var archive: WALArchive
+    /// The segments replay needs and which are missing.
+    public var preflight: WALPreflight
+    /// Where recovery stops.
+    public var target: RecoveryTarget
+}
+
+/// The kind of backup a drill restores.
+public enum BackupPlan: Sendable {
+    case logical(LogicalBackupPlan)
+    case physical(PhysicalBackupPlan)
+}
 
 /// Everything a drill needs, resolved and checked, before anything is restored.
 public struct DrillPlan: Sendable {
@@ -14,8 +41,8 @@ public struct DrillPlan: Sendable {
     public var metadata: BackupMetadata?
     /// Where the metadata came from.
     public var metadataPath: String?
-    /// What inspecting the artifact found.
-    public var inspection: ArtifactInspection
+    /// Logical or physical specifics.
+    public var backup: BackupPlan
     /// Size the artifact must have, if recorded.
     public var expectedSize: Int64?
     /// SHA-256 the artifact must have, if recorded.
@@ -37,17 +64,64 @@ public struct DrillPlan: Sendable {
     /// Parallel restore jobs.
     public var jobs: Int
 
+    /// The logical plan, when the backup is a dump.
+    public var logical: LogicalBackupPlan? {
+        if case .logical(let plan) = backup { return plan }
+        return nil
+    }
+
+    /// The physical plan, when the backup is a base backup.
+    public var physical: PhysicalBackupPlan? {
+        if case .physical(let plan) = backup { return plan }
+        return nil
+    }
+
+    /// `pg_dump/custom`, `basebackup/tar`...
+    public var formatName: String {
+        switch backup {
+        case .logical(let plan): return "pg_dump/\(plan.inspection.format.rawValue)"
+        case .physical(let plan):
+            if case .tar = plan.choice.backup.layout { return "basebackup/tar" }
+            return "basebackup/plain"
+        }
+    }
+
     /// A human description for `restore-drill plan`.
     public var summary: String {
-        var lines = [
-            "Drill \(file.name) (\(file.path))",
-            "  backup:    \(artifactPath) (\(inspection.format.rawValue) dump\(inspection.compression == .none ? "" : ", \(inspection.compression.rawValue)-compressed"))",
+        var lines = ["Drill \(file.name) (\(file.path))"]
+        switch backup {
+        case .logical(let plan):
+            let inspection = plan.inspection
+            lines.append(
+                "  backup:    \(artifactPath) (\(inspection.format.rawValue) dump\(inspection.compression == .none ? "" : ", \(inspection.compression.rawValue)-compressed"))")
+        case .physical(let plan):
+            lines.append("  backup:    base backup \(plan.choice.backup.name) of \(plan.catalog.count) in \(file.backup.location)")
+            lines.append("  chosen:    \(plan.choice.reason)")
+            lines.append("  starts at: \(plan.choice.backup.label.startLSN) on timeline \(plan.choice.backup.label.timeline)\(plan.choice.backup.stopLSN.map { ", consistent at \($0)" } ?? "")")
+            lines.append("  target:    \(plan.target)\(plan.target.kind == .latest || plan.target.kind == .immediate ? "" : (plan.target.inclusive ? " (inclusive)" : " (exclusive)"))")
+            let preflight = plan.preflight
+            lines.append(
+                "  WAL:       \(preflight.first) … \(preflight.last): \(preflight.segmentCount) segment(s), \(ByteCount(preflight.bytesToFetch)) to fetch from \(plan.archive.directory)")
+            if preflight.missing.isEmpty {
+                lines.append("             every segment in that range is in the archive")
+            } else {
+                lines.append("             MISSING: \(preflight.missing.prefix(5).map(\.description).joined(separator: ", "))\(preflight.missing.count > 5 ? " and \(preflight.missing.count - 5) more" : "")")
+            }
+            lines.append("  to replay: about \(ByteCount(Int64(preflight.segmentCount) * Int64(WALSegmentName.defaultSegmentSize))) of WAL after restoring \(ByteCount(plan.choice.backup.size))")
+        }
+        lines += [
             "  recorded:  " + (expectedSHA256.map { "sha256 \($0)" } ?? "no checksum recorded (run: restore-drill record ARTIFACT)")
                 + (expectedSize.map { ", \(ByteCount($0))" } ?? "") + (metadataPath.map { " from \($0)" } ?? ""),
             "  taken:     " + (backupCreatedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "unknown"),
             "  source:    PostgreSQL " + (sourceServerVersion ?? "unknown version"),
             "  server:    PostgreSQL \(serverBinaries.version) from \(serverBinaries.directory) via \(file.postgres.provisioner), as OS user \(OSUser.isRoot ? file.postgres.osUser : OSUser.current.name)",
-            "  restore:   into database \(database) with \(inspection.format.usesPgRestore ? "pg_restore (\(inspection.format.supportsParallelRestore ? jobs : 1) job(s))" : "psql")",
+        ]
+        if let logical {
+            lines.append("  restore:   into database \(database) with \(logical.inspection.format.usesPgRestore ? "pg_restore (\(logical.inspection.format.supportsParallelRestore ? jobs : 1) job(s))" : "psql")")
+        } else {
+            lines.append("  checks in: database \(database)")
+        }
+        lines += [
             "  targets:   RPO \(DrillDuration.format(file.targets.rpo)), RTO \(DrillDuration.format(file.targets.rto))",
             "  checks:    \(checks.count)" + (checks.isEmpty ? " (none: the drill only proves the restore runs)" : ""),
         ]

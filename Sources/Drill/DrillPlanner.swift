@@ -2,13 +2,46 @@ import Checks
 import DrillSupport
 import Foundation
 import Provisioning
+import Recovery
 import Restore
 
 /// Turns a drill file into a plan: locates and inspects the artifact, reads what was recorded
 /// about it, resolves secrets, loads checks and finds server binaries. Restores nothing.
 public enum DrillPlanner {
-    /// Plans a drill. Throws `ConfigError` (exit 2), `SecretError` (exit 2), `RestoreError` or `ProvisionError`.
+    /// Plans a drill. Throws `ConfigError`, `SecretError` or `SelectionError` (exit 2), `RestoreError` or `ProvisionError`.
     public static func plan(_ file: DrillFile, options: DrillOptions) async throws -> (DrillPlan, resolved: ResolvedVariables) {
+        if options.targetOverride != nil && !file.backup.isPhysical {
+            throw ConfigError(file: file.path, message: "--target-* options need a physical backup (backup.format: basebackup); this drill restores a pg_dump")
+        }
+        let backup = file.backup.isPhysical ? try await planPhysical(file, options: options) : try await planLogical(file)
+        let binaries = try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
+        let variables = try await ResolvedVariables.resolve(file.variables)
+        let checks = try loadChecks(file, options: options)
+        try validateParameters(checks, variables: variables)
+        let plan = DrillPlan(
+            file: file, artifactPath: backup.artifactPath, metadata: backup.metadata, metadataPath: backup.metadataPath,
+            backup: backup.plan, expectedSize: backup.expectedSize, expectedSHA256: backup.expectedSHA256,
+            backupCreatedAt: backup.createdAt, sourceServerVersion: backup.sourceVersion, majorVersion: backup.majorVersion,
+            serverBinaries: binaries, database: backup.database, checks: checks, reportsDirectory: reportsDirectory(file, options: options),
+            jobs: options.jobs ?? file.restore.jobs ?? min(4, ProcessInfo.processInfo.activeProcessorCount))
+        return (plan, variables)
+    }
+
+    /// What planning learned about the backup itself.
+    struct PlannedBackup {
+        var artifactPath: String
+        var metadata: BackupMetadata?
+        var metadataPath: String?
+        var plan: BackupPlan
+        var expectedSize: Int64?
+        var expectedSHA256: String?
+        var createdAt: Date?
+        var sourceVersion: String?
+        var majorVersion: Int
+        var database: String
+    }
+
+    static func planLogical(_ file: DrillFile) async throws -> PlannedBackup {
         let artifactPath = resolvePath(file.backup.location, base: file.baseDirectory)
         guard FileManager.default.fileExists(atPath: artifactPath) else {
             throw RestoreError(
@@ -17,11 +50,10 @@ public enum DrillPlanner {
         }
         let (metadata, metadataPath) = try loadMetadata(file, artifactPath: artifactPath)
         let (expectedSize, expectedSHA256) = try expectations(file, metadata: metadata, metadataPath: metadataPath)
-
         let inspection: ArtifactInspection
-        if let metadata, metadata.serverVersion != nil {
+        if let metadata, metadata.serverVersion != nil, let format = metadata.dumpFormat {
             inspection = ArtifactInspection(
-                compression: metadata.compression, format: metadata.format,
+                compression: metadata.compression, format: format,
                 header: DumpHeader(serverVersion: metadata.serverVersion, database: metadata.database, createdAt: metadata.createdAt))
         } else {
             inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: await anyPgRestore())
@@ -32,19 +64,43 @@ public enum DrillPlanner {
                 file: file.path,
                 message: "cannot tell which PostgreSQL version the backup needs (no metadata, no version in the dump header); set postgres.version")
         }
-        let binaries = try await ServerBinaries.locate(major: major, explicitDirectory: file.postgres.binDirectory)
-        let variables = try await ResolvedVariables.resolve(file.variables)
-        let checks = try loadChecks(file, options: options)
-        try validateParameters(checks, variables: variables)
-        let plan = DrillPlan(
-            file: file, artifactPath: artifactPath, metadata: metadata, metadataPath: metadataPath, inspection: inspection,
-            expectedSize: expectedSize, expectedSHA256: expectedSHA256,
-            backupCreatedAt: metadata?.createdAt ?? inspection.header.createdAt, sourceServerVersion: sourceVersion,
-            majorVersion: major, serverBinaries: binaries,
-            database: file.backup.database ?? inspection.header.database ?? metadata?.database ?? "restored", checks: checks,
-            reportsDirectory: reportsDirectory(file, options: options),
-            jobs: options.jobs ?? file.restore.jobs ?? min(4, ProcessInfo.processInfo.activeProcessorCount))
-        return (plan, variables)
+        return PlannedBackup(
+            artifactPath: artifactPath, metadata: metadata, metadataPath: metadataPath,
+            plan: .logical(LogicalBackupPlan(inspection: inspection)), expectedSize: expectedSize, expectedSHA256: expectedSHA256,
+            createdAt: metadata?.createdAt ?? inspection.header.createdAt, sourceVersion: sourceVersion, majorVersion: major,
+            database: file.backup.database ?? inspection.header.database ?? metadata?.database ?? "restored")
+    }
+
+    static func planPhysical(_ file: DrillFile, options: DrillOptions) async throws -> PlannedBackup {
+        let location = resolvePath(file.backup.location, base: file.baseDirectory)
+        guard FileManager.default.fileExists(atPath: location) else {
+            throw RestoreError(.failure, step: "fetch", "the base backup location \(location) does not exist (backup.location in \(file.path))")
+        }
+        guard let archiveLocation = file.backup.walArchive else {
+            throw ConfigError(file: file.path, message: "backup.wal_archive is required for a physical backup: recovery reads WAL from it")
+        }
+        let archive = try WALArchive.list(directory: resolvePath(archiveLocation, base: file.baseDirectory))
+        let catalog = try await BaseBackupCatalog.discover(location: location, archive: archive)
+        let target = options.targetOverride.map {
+            RecoveryTarget(kind: $0, inclusive: file.recovery.target.inclusive, timeline: file.recovery.target.timeline)
+        } ?? file.recovery.target
+        let choice = try BackupSelection.choose(catalog, for: target, named: file.backup.select)
+        let chosen = choice.backup
+        let preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
+        let metadataPath = file.backup.metadata.map { resolvePath($0, base: file.baseDirectory) } ?? BackupMetadata.sidecarPath(for: chosen.directory)
+        let metadata = FileManager.default.fileExists(atPath: metadataPath) ? try BackupMetadata.load(path: metadataPath) : nil
+        if catalog.count > 1, file.backup.sha256 != nil || file.backup.size != nil {
+            throw ConfigError(
+                file: file.path,
+                message: "backup.sha256/size name one artifact, but \(location) holds \(catalog.count) base backups; record each with restore-drill record DIR instead")
+        }
+        let (expectedSize, expectedSHA256) = try expectations(file, metadata: metadata, metadataPath: metadataPath)
+        return PlannedBackup(
+            artifactPath: chosen.directory, metadata: metadata, metadataPath: metadata == nil ? nil : metadataPath,
+            plan: .physical(PhysicalBackupPlan(catalog: catalog, choice: choice, archive: archive, preflight: preflight, target: target)),
+            expectedSize: expectedSize, expectedSHA256: expectedSHA256, createdAt: chosen.stopTime ?? chosen.label.startTime,
+            sourceVersion: String(chosen.majorVersion), majorVersion: file.postgres.version ?? chosen.majorVersion,
+            database: file.backup.database ?? "postgres")
     }
 
     /// `--reports`, else the drill file's `reports.dir` (relative to the file), else `reports`.

@@ -3,6 +3,7 @@ import DrillSupport
 import Foundation
 import PostgresClient
 import Provisioning
+import Recovery
 import Reports
 import Restore
 import Synchronization
@@ -64,8 +65,13 @@ public struct DrillRunner: Sendable {
             state.file = file
             let result = try await DrillPlanner.plan(file, options: options)
             suite.cases.append(ReportCase(name: "drill file is valid", status: .passed, output: file.path))
-            suite.cases.append(
-                ReportCase(name: "backup artifact found", status: .passed, output: "\(result.0.artifactPath) (\(result.0.inspection.format.rawValue), \(result.0.inspection.compression.rawValue))"))
+            suite.cases.append(ReportCase(name: "backup found", status: .passed, output: "\(result.0.artifactPath) (\(result.0.formatName))"))
+            if let physical = result.0.physical {
+                suite.cases.append(
+                    ReportCase(
+                        name: "base backup chosen for the target", status: .passed,
+                        output: "\(physical.choice.backup.name) for \(physical.target): \(physical.choice.reason)"))
+            }
             suite.cases.append(
                 ReportCase(name: "PostgreSQL \(result.0.majorVersion) binaries found", status: .passed, output: "\(result.0.serverBinaries.directory) (\(result.0.serverBinaries.version))"))
             return result
@@ -77,37 +83,14 @@ public struct DrillRunner: Sendable {
         }
         state.verification = verification
 
-        let server = try await recorder.phase("provision") { suite in
-            let server = try await provisioner.provision(
-                ProvisionRequest(
-                    majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
-                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback))
-            state.server = server
-            let version = (try? await serverVersion(server.connection)) ?? server.binaries.version
-            state.serverVersion = version
-            suite.cases.append(
-                ReportCase(name: "throwaway PostgreSQL started", status: .passed, output: "PostgreSQL \(version) via \(server.provisionerKind), \(server.connection)"))
-            return server
-        }
-
-        let restoreMethod = LogicalRestore(
-            artifactPath: plan.artifactPath, inspection: plan.inspection, database: plan.database, jobs: plan.jobs,
-            dropOwnership: plan.file.restore.dropOwnership)
-        try await recorder.phase("restore") { suite in
-            let start = ContinuousClock.now
-            do {
-                let outcome = try await restoreMethod.restore(into: server) { progress.detail($0) }
-                suite.cases.append(
-                    ReportCase(
-                        name: "\(restoreMethod.toolName) restored the backup into \(outcome.database)", status: .passed,
-                        seconds: (ContinuousClock.now - start).seconds, output: outcome.details.joined(separator: "\n")))
-            } catch var error as RestoreError {
-                if error.kind == .error { error.detail += "\n--- server log ---\n" + server.recentLog(lines: 20) }
-                throw error
-            }
+        let server: any ProvisionedServer
+        switch plan.backup {
+        case .logical(let logical): server = try await restoreLogical(plan, logical, recorder: recorder, state: &state)
+        case .physical(let physical): server = try await restorePhysical(plan, physical, recorder: recorder, state: &state)
         }
 
         try await recorder.phase("quarantine") { suite in
+            if plan.physical != nil { suite.cases += await QuarantineAudit.disableSubscriptions(server.connection) }
             suite.cases += await QuarantineAudit.audit(server.connection.with(database: plan.database), listenOnLoopback: plan.file.postgres.listenOnLoopback)
         }
 
@@ -130,7 +113,8 @@ public struct DrillRunner: Sendable {
         state.rtoSeconds = checksPassed ? (ContinuousClock.now - clock).seconds : nil
 
         try await recorder.phase("measure") { suite in
-            suite.cases += Measurement.cases(plan: plan, rtoSeconds: state.rtoSeconds, checksPassed: checksPassed, startedAt: startedAt)
+            suite.cases += Measurement.cases(
+                plan: plan, recovery: state.recovery, rtoSeconds: state.rtoSeconds, checksPassed: checksPassed, startedAt: startedAt)
         }
     }
 
@@ -166,13 +150,8 @@ public struct DrillRunner: Sendable {
         case nil:
             suite.cases.append(ReportCase(name: "sha256 matches the recorded checksum", status: .skipped, message: "no checksum was recorded for this backup (restore-drill record ARTIFACT writes one)", output: actual.sha256))
         }
+        if let physical = plan.physical { suite.cases.append(WALContinuity.reportCase(physical)) }
         return verification
-    }
-
-    private func serverVersion(_ connection: ConnectionParameters) async throws -> String {
-        let session = try await PostgresConnection.connect(connection)
-        defer { session.close() }
-        return try await session.serverVersion()
     }
 
     private func tearDown(_ server: any ProvisionedServer, recorder: PhaseRecorder) async {
@@ -226,6 +205,7 @@ struct DrillState {
     var server: (any ProvisionedServer)?
     var serverVersion: String?
     var rtoSeconds: Double?
+    var recovery: RecoveryOutcome?
 }
 
 /// Adds up bytes from concurrent progress callbacks.

@@ -2,6 +2,7 @@ import Checks
 import DrillSupport
 import Foundation
 import Provisioning
+import Recovery
 import Reports
 import Restore
 
@@ -41,7 +42,7 @@ final class PhaseRecorder: @unchecked Sendable {
                 throw CancellationError()
             }
             suite.cases.append(Self.reportCase(for: error, phase: name, seconds: (ContinuousClock.now - start).seconds))
-            if error is ConfigError || error is SecretError { usageError = true }
+            if error is ConfigError || error is SecretError || error is SelectionError { usageError = true }
             throw PhaseAborted()
         }
     }

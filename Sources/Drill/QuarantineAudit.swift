@@ -5,6 +5,35 @@ import Reports
 
 /// Asserts from SQL that the restored server is quarantined: each measure is a test case.
 enum QuarantineAudit {
+    /// A physical copy brings production's subscriptions back enabled, with production's conninfo.
+    /// No apply worker can start (max_logical_replication_workers = 0); this makes it permanent
+    /// and detaches them from the publisher's slots, database by database.
+    static func disableSubscriptions(_ connection: ConnectionParameters) async -> [ReportCase] {
+        let start = ContinuousClock.now
+        do {
+            let session = try await PostgresConnection.connect(connection)
+            let subscriptions = try await session.query(
+                "SELECT s.subname, d.datname FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid ORDER BY 2, 1")
+            session.close()
+            var disabled: [String] = []
+            for row in subscriptions.rows {
+                guard let name = row[0], let database = row[1] else { continue }
+                let owner = try await PostgresConnection.connect(connection.with(database: database))
+                defer { owner.close() }
+                let quoted = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                _ = try await owner.execute("ALTER SUBSCRIPTION \(quoted) DISABLE; ALTER SUBSCRIPTION \(quoted) SET (slot_name = NONE)")
+                disabled.append("\(database).\(name)")
+            }
+            return [
+                ReportCase(
+                    name: "subscriptions disabled and detached from their slots", status: .passed, seconds: (ContinuousClock.now - start).seconds,
+                    output: disabled.isEmpty ? "no subscriptions" : disabled.joined(separator: ", "))
+            ]
+        } catch {
+            return [ReportCase(name: "subscriptions disabled and detached from their slots", status: .error, message: "\(error)")]
+        }
+    }
+
     static func audit(_ connection: ConnectionParameters, listenOnLoopback: Bool) async -> [ReportCase] {
         // With archive_mode=off PostgreSQL reports archive_command as "(disabled)".
         let expectations: [(name: String, sql: String, accepted: Set<String>)] = [

@@ -13,7 +13,7 @@ public final class PgCtlServer: ProvisionedServer {
     /// The private temp dir holding everything of this server.
     public let root: String
     public let binaries: ServerBinaries
-    public let connection: ConnectionParameters
+    private let baseConnection: ConnectionParameters
     private let owner: OSUser?
     private let listenOnLoopback: Bool
     private let quarantined: Bool
@@ -22,7 +22,17 @@ public final class PgCtlServer: ProvisionedServer {
     private struct State {
         var settings: [String: String] = [:]
         var tornDown = false
+        var superuser: String?
     }
+
+    public var connection: ConnectionParameters {
+        var parameters = baseConnection
+        if let superuser = state.withLock({ $0.superuser }) { parameters.user = superuser }
+        return parameters
+    }
+
+    /// Connects as `role` from now on (a restored cluster's superuser is only known once it runs).
+    public func useSuperuser(_ role: String) { state.withLock { $0.superuser = role } }
 
     public var provisionerKind: String { "pg_ctl" }
     public var scratchDirectory: String { root + "/work" }
@@ -40,7 +50,7 @@ public final class PgCtlServer: ProvisionedServer {
         self.root = root
         self.binaries = binaries
         self.owner = owner
-        self.connection = connection
+        self.baseConnection = connection
         self.listenOnLoopback = listenOnLoopback
         self.quarantined = quarantined
     }

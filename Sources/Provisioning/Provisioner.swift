@@ -18,13 +18,14 @@ public struct ProvisionRequest: Sendable {
     public var temporaryRoot: String?
     /// False only for the source servers that tests and the demo build backups from: those must
     /// archive WAL and serve `pg_basebackup`. Every drill server is quarantined.
-    public var quarantined: Bool = true
+    public var quarantined: Bool
 
     /// Creates a request.
     public init(
         majorVersion: Int, binDirectory: String? = nil, settings: [String: String] = [:], serverUser: String = "postgres",
-        listenOnLoopback: Bool = false, temporaryRoot: String? = nil
+        listenOnLoopback: Bool = false, temporaryRoot: String? = nil, quarantined: Bool = true
     ) {
+        self.quarantined = quarantined
         self.majorVersion = majorVersion
         self.binDirectory = binDirectory
         self.settings = settings

@@ -107,6 +107,40 @@ public struct DrillReport: Sendable, Codable {
         }
     }
 
+    /// Where a physical recovery was aimed and where it stopped.
+    public struct Recovery: Sendable, Codable {
+        /// `{type, value}` of the target.
+        public struct Target: Sendable, Codable {
+            public var type: String
+            public var value: String
+
+            public init(type: String, value: String) {
+                self.type = type
+                self.value = value
+            }
+        }
+
+        public var target: Target
+        public var reached: Bool
+        public var lastCommitTime: Date?
+        public var endLSN: String?
+        public var timeline: UInt32?
+        public var baseBackup: String?
+
+        enum CodingKeys: String, CodingKey {
+            case target, reached, lastCommitTime = "last_commit_time", endLSN = "end_lsn", timeline, baseBackup = "base_backup"
+        }
+
+        public init(target: Target, reached: Bool, lastCommitTime: Date?, endLSN: String?, timeline: UInt32?, baseBackup: String?) {
+            self.target = target
+            self.reached = reached
+            self.lastCommitTime = lastCommitTime
+            self.endLSN = endLSN
+            self.timeline = timeline
+            self.baseBackup = baseBackup
+        }
+    }
+
     /// A phase's summary line.
     public struct Phase: Sendable, Codable {
         public var name: String
@@ -164,6 +198,8 @@ public struct DrillReport: Sendable, Codable {
     public var hostname: String
     public var backup: Backup
     public var postgres: Postgres
+    /// Present for physical (point-in-time) drills.
+    public var recovery: Recovery?
     public var phases: [Phase]
     public var checks: [Check]
     public var measurements: Measurements
@@ -173,13 +209,13 @@ public struct DrillReport: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", drill, status, exitCode = "exit_code", startedAt = "started_at"
-        case finishedAt = "finished_at", hostname, backup, postgres, phases, checks, measurements, targets, properties, suites
+        case finishedAt = "finished_at", hostname, backup, postgres, recovery, phases, checks, measurements, targets, properties, suites
     }
 
     /// Builds a report; `phases` and `checks` are derived from the suites.
     public init(
         drill: String, status: Status, exitCode: Int32, startedAt: Date, finishedAt: Date, backup: Backup, postgres: Postgres,
-        measurements: Measurements, targets: Targets, properties: [String: String], suites: [ReportSuite]
+        recovery: Recovery? = nil, measurements: Measurements, targets: Targets, properties: [String: String], suites: [ReportSuite]
     ) {
         self.drill = drill
         self.status = status
@@ -189,6 +225,7 @@ public struct DrillReport: Sendable, Codable {
         self.hostname = ProcessInfo.processInfo.hostName
         self.backup = backup
         self.postgres = postgres
+        self.recovery = recovery
         self.measurements = measurements
         self.targets = targets
         self.properties = properties

@@ -9,10 +9,13 @@ public struct BackupMetadata: Sendable, Codable, Equatable {
     public var schemaVersion: Int = 1
     /// File name of the artifact the metadata belongs to.
     public var artifact: String
-    /// pg_dump format.
-    public var format: DumpFormat
+    /// pg_dump format (`custom`, `directory`, `tar`, `plain`), or `basebackup`.
+    public var format: String
     /// Outer compression.
     public var compression: Compression
+    /// The pg_dump format, when the artifact is a dump.
+    public var dumpFormat: DumpFormat? { DumpFormat(rawValue: format) }
+
     /// Exact size in bytes (for a directory archive, the sum of its files).
     public var size: Int64
     /// SHA-256 (for a directory archive, of its `sha256sum`-style listing).
@@ -28,7 +31,7 @@ public struct BackupMetadata: Sendable, Codable, Equatable {
 
     /// Creates metadata.
     public init(
-        artifact: String, format: DumpFormat, compression: Compression, size: Int64, sha256: String, createdAt: Date?,
+        artifact: String, format: String, compression: Compression, size: Int64, sha256: String, createdAt: Date?,
         serverVersion: String?, database: String?
     ) {
         self.artifact = artifact

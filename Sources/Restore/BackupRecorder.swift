@@ -6,14 +6,21 @@ public enum BackupRecorder {
     /// Measures and inspects `artifactPath` and writes `ARTIFACT.restore-drill.json` (or `output`).
     @discardableResult
     public static func record(artifactPath: String, pgRestore: String, output: String? = nil) async throws -> (BackupMetadata, String) {
-        let inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: pgRestore)
         let digest = try await ContentDigest.of(path: artifactPath)
         let modified = (try? FileManager.default.attributesOfItem(atPath: artifactPath)[.modificationDate]) as? Date
-        let metadata = BackupMetadata(
-            artifact: (artifactPath as NSString).lastPathComponent, format: inspection.format,
-            compression: inspection.compression, size: digest.size.bytes, sha256: digest.sha256,
-            createdAt: inspection.header.createdAt ?? modified, serverVersion: inspection.header.serverVersion,
-            database: inspection.header.database)
+        let name = (artifactPath as NSString).lastPathComponent
+        let metadata: BackupMetadata
+        if let base = try await BaseBackup.inspect(directory: artifactPath, archive: nil) {
+            metadata = BackupMetadata(
+                artifact: name, format: "basebackup", compression: .none, size: digest.size.bytes, sha256: digest.sha256,
+                createdAt: base.stopTime ?? base.label.startTime ?? modified, serverVersion: String(base.majorVersion), database: nil)
+        } else {
+            let inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: pgRestore)
+            metadata = BackupMetadata(
+                artifact: name, format: inspection.format.rawValue, compression: inspection.compression, size: digest.size.bytes,
+                sha256: digest.sha256, createdAt: inspection.header.createdAt ?? modified, serverVersion: inspection.header.serverVersion,
+                database: inspection.header.database)
+        }
         let path = output ?? BackupMetadata.sidecarPath(for: artifactPath)
         try metadata.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
         return (metadata, path)

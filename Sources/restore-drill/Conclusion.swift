@@ -3,6 +3,7 @@ import Drill
 import DrillSupport
 import Foundation
 import Provisioning
+import Recovery
 import Reports
 import Restore
 
@@ -28,7 +29,7 @@ enum Conclusion {
     static func fail(_ error: any Error) -> ExitCode {
         let code: DrillExitCode
         switch error {
-        case is ConfigError, is SecretError: code = .usage
+        case is ConfigError, is SecretError, is SelectionError: code = .usage
         case let error as RestoreError: code = error.kind == .failure ? .failed : .harness
         case is CancellationError: code = .interrupted
         default: code = .harness

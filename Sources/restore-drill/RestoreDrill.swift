@@ -5,6 +5,28 @@ import Foundation
 import Logging
 
 @main
+enum Entry {
+    /// Parses and runs the command; argument mistakes exit 2, the drill contract's code for
+    /// "the drill file or the arguments are wrong" (swift-argument-parser would use 64).
+    static func main() async {
+        do {
+            var command = try RestoreDrill.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = RestoreDrill.exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((RestoreDrill.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(DrillExitCode.usage.rawValue)
+            }
+            RestoreDrill.exit(withError: error)
+        }
+    }
+}
+
 struct RestoreDrill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore-drill",
@@ -43,15 +65,19 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for junit.xml, report.json and summary.md (overrides reports.dir).") var reports: String?
     @Option(name: .long, help: "Parallel pg_restore jobs (overrides restore.jobs).") var jobs: Int?
     @Flag(name: .long, help: "Leave the restored server running and print how to connect and stop it.") var keep = false
+    @OptionGroup var target: TargetOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        _ = try target.kind()
     }
 
     func run() async throws {
         output.bootstrapLogging()
-        let options = DrillOptions(reportsDirectory: reports, jobs: jobs, keep: keep, checkSearchPaths: ResourceLocator.checkSearchPaths)
+        let options = DrillOptions(
+            reportsDirectory: reports, jobs: jobs, keep: keep, checkSearchPaths: ResourceLocator.checkSearchPaths,
+            targetOverride: try target.kind())
         let progress = output.progress()
         let outcome = await SignalScope.run { await DrillRunner(options: options, progress: progress).run(drillFile: drillFile) }
         Conclusion.print(outcome, quiet: output.quiet)
@@ -65,11 +91,14 @@ struct Plan: AsyncParsableCommand {
 
     @Argument(help: "The drill file (YAML).") var drillFile: String
     @Option(name: .long, help: "Parallel pg_restore jobs.") var jobs: Int?
+    @OptionGroup var target: TargetOptions
+
+    func validate() throws { _ = try target.kind() }
 
     func run() async throws {
         do {
             let file = try DrillFileParser.load(path: drillFile)
-            let options = DrillOptions(jobs: jobs, checkSearchPaths: ResourceLocator.checkSearchPaths)
+            let options = DrillOptions(jobs: jobs, checkSearchPaths: ResourceLocator.checkSearchPaths, targetOverride: try target.kind())
             let (plan, _) = try await DrillPlanner.plan(file, options: options)
             Swift.print(plan.summary)
         } catch {
@@ -105,7 +134,8 @@ struct Record: AsyncParsableCommand {
     func run() async throws {
         do {
             let (metadata, path) = try await BackupRecording.record(artifact: artifact, output: output)
-            Swift.print("Recorded \(path): \(metadata.format.rawValue) dump, \(ByteCount(metadata.size)), sha256 \(metadata.sha256)")
+            let kind = metadata.dumpFormat.map { "\($0.rawValue) dump" } ?? "base backup"
+            Swift.print("Recorded \(path): \(kind), \(ByteCount(metadata.size)), sha256 \(metadata.sha256)")
         } catch {
             throw Conclusion.fail(error)
         }

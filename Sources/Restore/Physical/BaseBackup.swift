@@ -28,6 +28,16 @@ public struct BaseBackup: Sendable {
     /// Bytes of the backup's files.
     public var size: Int64
 
+    /// True when the backup carries the WAL needed to become consistent (`-X fetch`/`-X stream`).
+    public var includesWAL: Bool {
+        switch layout {
+        case .tar(let compression): return FileManager.default.fileExists(atPath: directory + "/pg_wal.tar" + Self.suffix(compression))
+        case .plain:
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/pg_wal")) ?? []
+            return entries.contains { WALSegmentName($0) != nil }
+        }
+    }
+
     /// The folder's name, used to refer to a backup in messages and `backup.select`.
     public var name: String { (directory as NSString).lastPathComponent }
 

@@ -1,0 +1,49 @@
+import DrillSupport
+import Foundation
+import PostgresClient
+import Provisioning
+import Reports
+import Restore
+
+extension DrillRunner {
+    /// provision (initdb) then restore (pg_restore or psql).
+    func restoreLogical(_ plan: DrillPlan, _ logical: LogicalBackupPlan, recorder: PhaseRecorder, state: inout DrillState) async throws
+        -> any ProvisionedServer
+    {
+        let server = try await recorder.phase("provision") { suite in
+            let server = try await provisioner.provision(
+                ProvisionRequest(
+                    majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
+                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback))
+            state.server = server
+            let version = (try? await serverVersion(server.connection)) ?? server.binaries.version
+            state.serverVersion = version
+            suite.cases.append(
+                ReportCase(name: "throwaway PostgreSQL started", status: .passed, output: "PostgreSQL \(version) via \(server.provisionerKind), \(server.connection)"))
+            return server
+        }
+        let method = LogicalRestore(
+            artifactPath: plan.artifactPath, inspection: logical.inspection, database: plan.database, jobs: plan.jobs,
+            dropOwnership: plan.file.restore.dropOwnership)
+        try await recorder.phase("restore") { suite in
+            let start = ContinuousClock.now
+            do {
+                let outcome = try await method.restore(into: server) { progress.detail($0) }
+                suite.cases.append(
+                    ReportCase(
+                        name: "\(method.toolName) restored the backup into \(outcome.database)", status: .passed,
+                        seconds: (ContinuousClock.now - start).seconds, output: outcome.details.joined(separator: "\n")))
+            } catch var error as RestoreError {
+                if error.kind == .error { error.detail += "\n--- server log ---\n" + server.recentLog(lines: 20) }
+                throw error
+            }
+        }
+        return server
+    }
+
+    func serverVersion(_ connection: ConnectionParameters) async throws -> String {
+        let session = try await PostgresConnection.connect(connection)
+        defer { session.close() }
+        return try await session.serverVersion()
+    }
+}

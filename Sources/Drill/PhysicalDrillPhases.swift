@@ -1,0 +1,97 @@
+import DrillSupport
+import Foundation
+import PostgresClient
+import Provisioning
+import Recovery
+import Reports
+import Restore
+
+extension DrillRunner {
+    /// restore (lay the base backup out as a data directory, pg_verifybackup) then recover (replay WAL to the target).
+    func restorePhysical(_ plan: DrillPlan, _ physical: PhysicalBackupPlan, recorder: PhaseRecorder, state: inout DrillState)
+        async throws -> any ProvisionedServer
+    {
+        guard let pgCtl = provisioner as? PgCtlProvisioner else {
+            throw ProvisionError(.startFailed, "physical restores need the pg_ctl provisioner in this version")
+        }
+        let backup = physical.choice.backup
+        let server = try await recorder.phase("restore") { suite in
+            let start = ContinuousClock.now
+            let verified = VerifyNote()
+            let (server, notes) = try await pgCtl.provisionFromBackup(
+                ProvisionRequest(
+                    majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
+                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback),
+                superuser: plan.file.recovery.superuser ?? RecoveryMonitor.superuserCandidates[0], allowedPreloads: plan.file.recovery.allowPreload
+            ) { data, tablespaces in
+                let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces) { progress.detail($0) }
+                verified.text = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries)
+                try BaseBackupExtractor.rewriteTablespaceMap(data: data, tablespaceRoot: tablespaces)
+                return notes
+            }
+            state.server = server
+            suite.cases.append(
+                ReportCase(
+                    name: "base backup \(backup.name) laid out as a data directory", status: .passed,
+                    seconds: (ContinuousClock.now - start).seconds,
+                    output: (["\(ByteCount(backup.size)) from \(backup.directory) into \(server.dataDirectory)"] + notes).joined(separator: "\n")))
+            suite.cases.append(
+                ReportCase(
+                    name: "pg_verifybackup", status: backup.manifestPath == nil ? .skipped : .passed,
+                    message: backup.manifestPath == nil ? "the base backup has no backup_manifest" : nil, output: verified.text))
+            return server
+        }
+        try await recorder.phase("recover") { suite in
+            let outcome = try await RecoveryMonitor.recover(
+                server: server, target: physical.target, archive: physical.archive, preflight: physical.preflight,
+                timeout: plan.file.recovery.timeout,
+                superusers: plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates
+            ) { progress.detail($0) }
+            state.recovery = outcome
+            state.serverVersion = (try? await serverVersion(server.connection)) ?? server.binaries.version
+            let details = [
+                outcome.stoppingLine.map { "server: \($0)" }, outcome.lastCommitTime.map { "last replayed commit: \(RecoveryTarget.postgresTime($0))" },
+                outcome.endLSN.map { "end LSN: \($0)" }, outcome.timeline.map { "timeline: \($0)" },
+                "replay took \(DrillDuration.format(outcome.duration))",
+            ].compactMap { $0 }.joined(separator: "\n")
+            suite.cases.append(
+                ReportCase(
+                    name: "recovery reached \(physical.target)", status: outcome.reached ? .passed : .failed,
+                    seconds: outcome.duration.seconds, message: outcome.cause,
+                    detail: outcome.reached ? nil : (outcome.cause ?? "") + "\n--- server log ---\n" + server.recentLog(lines: 25),
+                    output: details))
+        }
+        return server
+    }
+}
+
+/// Carries pg_verifybackup's summary out of the provisioning closure.
+final class VerifyNote: @unchecked Sendable {
+    // Written once inside the populate step, read after it returned.
+    var text = ""
+}
+
+/// The verify phase's WAL case: every segment replay needs is in the archive, or which are not.
+enum WALContinuity {
+    static func reportCase(_ physical: PhysicalBackupPlan) -> ReportCase {
+        let preflight = physical.preflight
+        let name = "WAL archive holds every segment replay needs"
+        let range = "\(preflight.first) … \(preflight.last)"
+        guard let gap = preflight.missing.first else {
+            return ReportCase(
+                name: name, status: .passed,
+                output: "\(preflight.segmentCount) segment(s) \(range), \(ByteCount(preflight.bytesToFetch)) in \(physical.archive.directory)")
+        }
+        let more = preflight.missing.count > 1 ? " (and \(preflight.missing.count - 1) more: \(preflight.missing.dropFirst().prefix(4).map(\.description).joined(separator: ", ")))" : ""
+        let message = "WAL segment \(gap) is missing from \(physical.archive.directory)\(more): recovery cannot pass LSN \(gap.startLSN). Check the archiver on the primary or choose an earlier target."
+        switch physical.target.kind {
+        case .lsn, .immediate, .latest:
+            return ReportCase(name: name, status: .failed, message: message, output: range)
+        case .time, .xid, .name:
+            // Where a time, xid or restore point lies in WAL is only known by replaying it.
+            return ReportCase(
+                name: name, status: .skipped,
+                message: "the archive has a gap at \(gap); replay will tell whether \(physical.target) lies before it", output: range)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import DrillSupport
+import Foundation
+import PostgresClient
+import Provisioning
+import Restore
+
+/// Starts a restored data directory in recovery and follows it to the end: progress while it
+/// replays, then the outcome from the server (`pg_is_in_recovery()`, replay position, the
+/// last replayed commit, the timeline) and its log, never from "the port is open".
+public enum RecoveryMonitor {
+    /// Recovers `server` to `target`, reading WAL from `archive` with the drill's restore_command.
+    /// Bootstrap superuser names tried, in order, when the drill file does not name one.
+    public static let superuserCandidates = ["postgres", "restore_drill", "supabase_admin", "rdsadmin", "cloudsqladmin", "azure_pg_admin"]
+
+    public static func recover(
+        server: PgCtlServer, target: RecoveryTarget, archive: WALArchive, preflight: WALPreflight, timeout: Duration,
+        superusers: [String], progress: @escaping @Sendable (String) -> Void
+    ) async throws -> RecoveryOutcome {
+        let start = ContinuousClock.now
+        let script = server.root + "/wal-fetch.sh"
+        try ScratchDirectory.writePrivateFile(script, contents: RestoreCommandScript.text(archive: archive.directory), owner: server.serverUser)
+        chmod(script, 0o700)
+        try ScratchDirectory.writePrivateFile(server.dataDirectory + "/recovery.signal", contents: "", owner: server.serverUser)
+        var settings = target.settings
+        settings["restore_command"] = "\(script) %f %p"
+
+        progress("replaying WAL \(preflight.first) … \(preflight.last) (\(preflight.segmentCount) segments, \(ByteCount(preflight.bytesToFetch)))")
+        let launch = try await server.launch(settings: settings, timeout: timeout)
+        let deadline = start + timeout
+        var promoted = false
+        if launch.succeeded || server.isRunning {
+            promoted = try await waitForPromotion(
+                server: server, superusers: superusers, deadline: deadline, preflight: preflight, progress: progress)
+        }
+        let log = RecoveryLog.parse(server.serverLog())
+        var outcome = RecoveryOutcome(reached: false, duration: ContinuousClock.now - start)
+        outcome.stoppingLine = log.stoppingLine
+        outcome.lastCommitTime = log.lastCompletedTransaction
+        outcome.timeline = log.newTimeline
+        outcome.endLSN = log.redoDone
+        if promoted {
+            try await readPromotedState(server: server, into: &outcome)
+            let cause = unreachedCause(target: target, log: log, archive: archive, promoted: true)
+            outcome.reached = cause == nil
+            outcome.cause = cause
+        } else {
+            if ContinuousClock.now >= deadline && server.isRunning {
+                throw RestoreError(
+                    .error, step: "recovery timeout",
+                    "recovery did not finish within \(DrillDuration.format(timeout)) (recovery.timeout); last log lines:\n\(server.recentLog(lines: 8))")
+            }
+            outcome.cause = unreachedCause(target: target, log: log, archive: archive, promoted: false)
+                ?? "the server stopped during recovery: \(log.fatalLines.last ?? server.recentLog(lines: 3))"
+        }
+        return outcome
+    }
+
+    /// Polls until the server leaves recovery (true), dies (false) or the deadline passes (false).
+    static func waitForPromotion(
+        server: PgCtlServer, superusers: [String], deadline: ContinuousClock.Instant, preflight: WALPreflight,
+        progress: @Sendable (String) -> Void
+    ) async throws -> Bool {
+        var roleChosen = false
+        while ContinuousClock.now < deadline {
+            try Task.checkCancellation()
+            guard server.isRunning else { return false }
+            if !roleChosen { roleChosen = try await chooseSuperuser(server: server, candidates: superusers) }
+            if roleChosen, let session = try? await PostgresConnection.connect(server.connection) {
+                defer { session.close() }
+                let state: QueryResult
+                do {
+                    // pg_get_wal_replay_pause_state() raises an error once recovery is over.
+                    state = try await session.query(
+                        """
+                        SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, ''),
+                               CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END
+                        """)
+                } catch {
+                    guard error.code == .queryFailed else { continue }
+                    throw RestoreError(.error, step: "recovery progress", "cannot read the recovery state from the server: \(error)")
+                }
+                if state.bool() == false { return true }
+                if state.value(column: 2) == "paused" {
+                    let reason = RecoveryLog.parse(server.serverLog()).pauseReason ?? "recovery paused"
+                    throw RestoreError(.error, step: "recovery paused", "recovery paused instead of finishing: \(reason)")
+                }
+                if let replayed = state.value(column: 1).flatMap({ LSN($0) }) {
+                    progress("replayed to \(replayed) (archive ends in segment \(preflight.last))")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        return false
+    }
+
+    /// Finds a role of the restored cluster to connect as. False while the server does not accept
+    /// connections yet; throws when it does but none of the candidates exists.
+    static func chooseSuperuser(server: PgCtlServer, candidates: [String]) async throws -> Bool {
+        var missing: [String] = []
+        for role in candidates {
+            server.useSuperuser(role)
+            do {
+                let session = try await PostgresConnection.connect(server.connection)
+                session.close()
+                return true
+            } catch {
+                guard error.message.contains("role \"\(role)\" does not exist") else { return false }
+                missing.append(role)
+            }
+        }
+        throw RestoreError(
+            .error, step: "connect to the restored cluster",
+            "the restored cluster has none of the roles \(missing.joined(separator: ", ")); set recovery.superuser to one of its superusers")
+    }
+
+    static func readPromotedState(server: PgCtlServer, into outcome: inout RecoveryOutcome) async throws {
+        let session = try await PostgresConnection.connect(server.connection)
+        defer { session.close() }
+        let state = try await session.query(
+            "SELECT pg_last_xact_replay_timestamp()::text, pg_current_wal_lsn()::text, (SELECT timeline_id FROM pg_control_checkpoint())")
+        if let text = state.value(), let time = RecoveryTarget.parseTime(text) { outcome.lastCommitTime = time }
+        if let lsn = state.value(column: 1).flatMap({ LSN($0) }) { outcome.endLSN = lsn }
+        if outcome.timeline == nil, let timeline = state.value(column: 2).flatMap({ UInt32($0) }) { outcome.timeline = timeline }
+    }
+
+    /// Why the target was not reached, or nil when it was.
+    static func unreachedCause(target: RecoveryTarget, log: RecoveryLog, archive: WALArchive, promoted: Bool) -> String? {
+        if let failure = log.readFailure {
+            return "a WAL file could not be read from the archive (it exists, so this is not the end of the archive): \(failure). Recovery was aborted rather than ended early."
+        }
+        if let absent = log.firstAbsentSegment, let last = archive.lastSegment(fromTimeline: absent.timeline), last.number > absent.number {
+            return "WAL segment \(absent) is missing from the archive (\(archive.directory)), which continues to \(last): recovery cannot pass it. Check the archiver on the primary or choose an earlier target."
+        }
+        switch target.kind {
+        case .latest, .immediate:
+            return nil
+        case .time, .lsn, .xid, .name:
+            if promoted && log.stoppingLine != nil { return nil }
+            let lastCommit = log.lastCompletedTransaction.map { " at \(RecoveryTarget.postgresTime($0))" } ?? ""
+            switch target.kind {
+            case .time(let time):
+                return "target \(RecoveryTarget.postgresTime(time)) was not reached: it is after the last archived commit\(lastCommit)"
+            case .lsn(let lsn):
+                return "target LSN \(lsn) was not reached: replay ended at \(log.redoDone?.description ?? "an earlier position") (end of the archive)"
+            default:
+                return "\(target) was not reached before the end of the archive (last replayed commit\(lastCommit.isEmpty ? " unknown" : lastCommit)); it may not exist, or predate the chosen base backup"
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import DrillSupport
+import Foundation
+import PostgresClient
+import Provisioning
+
+/// A realistic physical backup made at test time: a primary archiving WAL, base backups taken
+/// with `pg_basebackup`, and batches of rows written between them with a mark after each
+/// batch (time, LSN, xid, restore point), so tests know which rows every target must give.
+public struct PhysicalFixture: Sendable {
+    /// The point after one batch of rows.
+    public struct Mark: Sendable {
+        /// Restore point name (`after-batch-N`).
+        public var name: String
+        /// A moment after the batch's commit and before the next batch.
+        public var time: Date
+        /// The WAL position after the batch's commit.
+        public var lsn: String
+        /// The batch's transaction id.
+        public var xid: UInt64
+        /// When the batch committed (track_commit_timestamp).
+        public var commitTime: Date
+        /// Rows in `drill_events` once this batch is in.
+        public var rows: Int
+    }
+
+    /// Layout of the base backups.
+    public enum Format: String, Sendable { case tar, plain }
+
+    /// Root folder (removed with `remove()`).
+    public var root: String
+    /// Folder holding one folder per base backup (`base1`, `base2`...).
+    public var catalog: String
+    /// The WAL archive.
+    public var archive: String
+    /// One mark per batch, in order.
+    public var marks: [Mark]
+    /// Base backup folder names and how many rows existed when each was taken.
+    public var baseBackups: [(name: String, rowsAtBackup: Int)]
+
+    static let rowsPerBatch = 10
+
+    /// Builds the fixture: a base backup before batch 1, another after each batch listed in
+    /// `extraBackupsAfter`, then `batches` batches. `primarySettings` are added to the primary's.
+    public static func make(
+        label: String, batches: Int = 6, extraBackupsAfter: [Int] = [], format: Format = .tar,
+        primarySettings: [String: String] = [:], prepare: (@Sendable (PostgresConnection) async throws -> Void)? = nil
+    ) async throws -> PhysicalFixture {
+        let root = "/tmp/rdtest-pitr-\(label)-\(getpid())-\(UUID().uuidString.prefix(6))"
+        let archive = root + "/archive", catalog = root + "/backups"
+        for directory in [root, archive, catalog] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            chmod(directory, 0o755)
+        }
+        if OSUser.isRoot, let postgres = OSUser.lookup(name: "postgres") { chown(archive, postgres.uid, postgres.gid) }
+        var settings = [
+            "archive_mode": "on", "archive_command": "cp %p \(archive)/%f", "wal_level": "logical",
+            "track_commit_timestamp": "on", "archive_timeout": "0",
+        ]
+        settings.merge(primarySettings) { $1 }
+        let primary = try await PgCtlProvisioner().provision(
+            ProvisionRequest(majorVersion: try await TestServer.newestMajor(), settings: settings, quarantined: false))
+        do {
+            var fixture = PhysicalFixture(root: root, catalog: catalog, archive: archive, marks: [], baseBackups: [])
+            let session = try await PostgresConnection.connect(primary.connection)
+            defer { session.close() }
+            _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
+            try await prepare?(session)
+            try await fixture.takeBaseBackup(primary, name: "base1", format: format, rows: 0)
+            for batch in 1...batches {
+                _ = try await session.execute("INSERT INTO drill_events (batch) SELECT \(batch) FROM generate_series(1, \(rowsPerBatch))")
+                let state = try await session.query(
+                    """
+                    SELECT max(xmin::text::bigint)::text, pg_xact_commit_timestamp(max(xmin::text)::xid)::text,
+                           pg_current_wal_lsn()::text, clock_timestamp()::text
+                    FROM drill_events WHERE batch = $1
+                    """, [String(batch)])
+                _ = try await session.query("SELECT pg_create_restore_point($1)", ["after-batch-\(batch)"])
+                fixture.marks.append(
+                    Mark(
+                        name: "after-batch-\(batch)", time: PostgresTimestampText.parse(state.value(column: 3) ?? "")!,
+                        lsn: state.value(column: 2) ?? "", xid: UInt64(state.value() ?? "0") ?? 0,
+                        commitTime: PostgresTimestampText.parse(state.value(column: 1) ?? "")!, rows: batch * rowsPerBatch))
+                try await Task.sleep(for: .milliseconds(150))
+                if extraBackupsAfter.contains(batch) {
+                    try await fixture.takeBaseBackup(primary, name: "base\(fixture.baseBackups.count + 1)", format: format, rows: batch * rowsPerBatch)
+                }
+            }
+            try await fixture.switchAndWaitForArchive(session)
+            _ = await primary.tearDown()
+            return fixture
+        } catch {
+            _ = await primary.tearDown()
+            try? FileManager.default.removeItem(atPath: root)
+            throw error
+        }
+    }
+
+    mutating func takeBaseBackup(_ primary: any ProvisionedServer, name: String, format: Format, rows: Int) async throws {
+        let result = try await ProcessRunner.run(
+            ToolInvocation(
+                executable: primary.binaries.path("pg_basebackup"),
+                arguments: ["--pgdata=\(catalog)/\(name)", "--format=\(format.rawValue)", "--wal-method=none", "--checkpoint=fast", "--no-sync"],
+                environment: primary.connection.libpqEnvironment, displayName: "pg_basebackup"))
+        guard result.succeeded else { throw TestSupportError("pg_basebackup failed: \(result.standardError)") }
+        baseBackups.append((name, rows))
+    }
+
+    func switchAndWaitForArchive(_ session: PostgresConnection) async throws {
+        let switched = try await session.query("SELECT pg_walfile_name(pg_switch_wal())")
+        let last = switched.value() ?? ""
+        for _ in 0..<100 {
+            let archived = try await session.query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+            if let done = archived.value(), done >= last { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestSupportError("the primary did not archive \(last) in time")
+    }
+
+    /// A copy of the archive that a test may break.
+    public func copyArchive(to destination: String) throws {
+        try FileManager.default.copyItem(atPath: archive, toPath: destination)
+        if OSUser.isRoot, let postgres = OSUser.lookup(name: "postgres") { chown(destination, postgres.uid, postgres.gid) }
+    }
+
+    /// Segment files in the archive, sorted.
+    public var archivedSegments: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: archive)) ?? []).filter { $0.count == 24 }.sorted()
+    }
+
+    /// Removes the fixture's files.
+    public func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+/// PostgreSQL timestamptz text to Date, for fixtures.
+enum PostgresTimestampText {
+    static func parse(_ text: String) -> Date? {
+        let pattern = #"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+        else { return nil }
+        func group(_ index: Int) -> String? { Range(match.range(at: index), in: text).map { String(text[$0]) } }
+        let iso = "\(group(1)!)T\(group(2)!)\(group(3)!):\(group(4) ?? "00")"
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: iso) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: iso)
+    }
+}
