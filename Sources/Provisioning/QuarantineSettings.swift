@@ -1,9 +1,11 @@
 import Foundation
 
-/// Server settings that keep a restored copy from acting on the outside world: no WAL
-/// archiving into production's archive, no replication or subscription connections, no
-/// listener beyond the private socket. Written before the first start; a drill file may not
-/// override them.
+/// Server settings that keep a restored copy from acting on the outside world: no WAL archiving
+/// into production's archive, no upstream or subscription connections, no listener beyond the
+/// private socket. Given on the postmaster command line before the first start; a drill file
+/// may not override them. (`max_wal_senders` is not among them: a recovering hot standby needs
+/// at least the primary's value. Replication connections are refused by the drill's own
+/// `hba_file`, which has no `replication` line.)
 public enum QuarantineSettings {
     /// The settings and their quarantined values.
     public static let values: [(name: String, value: String)] = [

@@ -22,7 +22,11 @@ public enum BackupSelection {
         let newest = backups.last!
         switch target.kind {
         case .time(let time):
-            let finished = backups.filter { ($0.stopTime ?? $0.label.startTime ?? .distantFuture) <= time }
+            // Stop times are known to the second only (backup history file, label, manifest time): a
+            // backup that stopped at 14:05:00.9 reads 14:05:00. Restoring one that ended after the
+            // target cannot go back in time, and PostgreSQL would still "reach" the target at the
+            // next commit, so round up.
+            let finished = backups.filter { ($0.stopTime ?? $0.label.startTime ?? .distantFuture).addingTimeInterval(1) <= time }
             guard let backup = finished.last else {
                 let oldest = backups.first!
                 throw SelectionError(

@@ -2,6 +2,7 @@ import DrillSupport
 import Foundation
 import PostgresClient
 import Provisioning
+import Synchronization
 
 /// A realistic physical backup made at test time: a primary archiving WAL, base backups taken
 /// with `pg_basebackup`, and batches of rows written between them with a mark after each
@@ -39,12 +40,28 @@ public struct PhysicalFixture: Sendable {
 
     static let rowsPerBatch = 10
 
+    private static let cleanupRegistered = Atomic<Bool>(false)
+
+    /// Fixtures shared by a suite are never removed by a test: remove this process's at exit.
+    private static func registerCleanup() {
+        guard !cleanupRegistered.exchange(true, ordering: .relaxed) else { return }
+        atexit {
+            let mine = "-\(getpid())-"
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
+            where entry.hasPrefix("rdtest-pitr-") && entry.contains(mine) {
+                try? FileManager.default.removeItem(atPath: "/tmp/" + entry)
+            }
+        }
+    }
+
     /// Builds the fixture: a base backup before batch 1, another after each batch listed in
     /// `extraBackupsAfter`, then `batches` batches. `primarySettings` are added to the primary's.
     public static func make(
         label: String, batches: Int = 6, extraBackupsAfter: [Int] = [], format: Format = .tar,
-        primarySettings: [String: String] = [:], prepare: (@Sendable (PostgresConnection) async throws -> Void)? = nil
+        primarySettings: [String: String] = [:],
+        prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil
     ) async throws -> PhysicalFixture {
+        registerCleanup()
         let root = "/tmp/rdtest-pitr-\(label)-\(getpid())-\(UUID().uuidString.prefix(6))"
         let archive = root + "/archive", catalog = root + "/backups"
         for directory in [root, archive, catalog] {
@@ -64,7 +81,7 @@ public struct PhysicalFixture: Sendable {
             let session = try await PostgresConnection.connect(primary.connection)
             defer { session.close() }
             _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
-            try await prepare?(session)
+            try await prepare?(session, archive)
             try await fixture.takeBaseBackup(primary, name: "base1", format: format, rows: 0)
             for batch in 1...batches {
                 _ = try await session.execute("INSERT INTO drill_events (batch) SELECT \(batch) FROM generate_series(1, \(rowsPerBatch))")

@@ -15,6 +15,16 @@ public struct BackupLabel: Sendable, Equatable {
     /// `BACKUP FROM` (`primary` or `standby`).
     public var takenFrom: String?
 
+    /// A label by its fields.
+    public init(startLSN: LSN, checkpointLSN: LSN?, startTime: Date?, timeline: UInt32, label: String, takenFrom: String?) {
+        self.startLSN = startLSN
+        self.checkpointLSN = checkpointLSN
+        self.startTime = startTime
+        self.timeline = timeline
+        self.label = label
+        self.takenFrom = takenFrom
+    }
+
     /// Parses the file's text; nil when it has no start location.
     public static func parse(_ text: String) -> BackupLabel? {
         var fields: [String: String] = [:]

@@ -56,6 +56,21 @@ public struct BaseBackup: Sendable {
         }
     }
 
+    /// A base backup described by its parts (the catalog reads them from disk).
+    public init(
+        directory: String, layout: Layout, manifestPath: String?, label: BackupLabel, majorVersion: Int, stopLSN: LSN?,
+        stopTime: Date?, size: Int64
+    ) {
+        self.directory = directory
+        self.layout = layout
+        self.manifestPath = manifestPath
+        self.label = label
+        self.majorVersion = majorVersion
+        self.stopLSN = stopLSN
+        self.stopTime = stopTime
+        self.size = size
+    }
+
     /// Reads a base backup folder; nil when `directory` is not one.
     public static func inspect(directory: String, archive: WALArchive?) async throws -> BaseBackup? {
         let manager = FileManager.default

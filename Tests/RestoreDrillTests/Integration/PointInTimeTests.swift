@@ -42,4 +42,88 @@ struct PointInTimeTests {
         #expect(drill.workspace.leftoversInTmp().isEmpty)
         #expect(drill.workspace.leftoverServerProcesses().isEmpty)
     }
+
+    enum TargetCase: String, CaseIterable, Sendable { case lsn, xid, name, immediate, latest, exclusiveXid }
+
+    @Test(arguments: TargetCase.allCases)
+    func everyTargetKindGivesItsRows(kind: TargetCase) async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("pitr-\(kind.rawValue)", fixture: fixture)
+        defer { drill.remove() }
+        switch kind {
+        case .lsn:
+            drill.target = "{lsn: '\(fixture.marks[1].lsn)'}"
+            drill.expectedRows = fixture.marks[1].rows
+        case .xid:
+            drill.target = "{xid: \(fixture.marks[3].xid)}"
+            drill.expectedRows = fixture.marks[3].rows
+        case .exclusiveXid:
+            drill.target = "{xid: \(fixture.marks[3].xid)}"
+            drill.extraRecovery = ["inclusive: false"]
+            drill.expectedRows = fixture.marks[2].rows
+        case .name:
+            drill.target = "{name: \(fixture.marks[0].name)}"
+            drill.expectedRows = fixture.marks[0].rows
+        case .immediate:
+            drill.target = "immediate"
+            drill.expectedRows = 0
+        case .latest:
+            drill.target = "latest"
+            drill.expectedRows = fixture.marks.last!.rows
+        }
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let recovery = try #require(try drill.report()["recovery"] as? [String: Any])
+        #expect(recovery["reached"] as? Bool == true)
+        #expect((recovery["timeline"] as? Int ?? 0) >= 2, "a promoted copy runs on a new timeline")
+        #expect(drill.workspace.leftoversInTmp().isEmpty)
+    }
+
+    @Test func aTargetGivenOnTheCommandLineReplacesTheDrillFiles() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("pitr-override", fixture: fixture)
+        defer { drill.remove() }
+        drill.target = "latest"
+        drill.expectedRows = fixture.marks[1].rows
+        let run = try await drill.run(options: ["--target-time", Self.iso(fixture.marks[1].time)])
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        #expect((try drill.report()["recovery"] as? [String: Any])?["target"] as? [String: String] == [
+            "type": "time", "value": Self.iso(fixture.marks[1].time),
+        ])
+    }
+
+    @Test func aTargetAfterTheEndOfTheArchiveIsAFailureNotASilentLatest() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("pitr-future", fixture: fixture)
+        defer { drill.remove() }
+        drill.target = "{time: '\(Self.iso(Date().addingTimeInterval(3600)))'}"
+        drill.expectedRows = fixture.marks.last!.rows
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let failure = try drill.cases(ofSuite: "recover").first
+        #expect(failure?["status"] as? String == "failed")
+        let message = failure?["message"] as? String ?? ""
+        #expect(message.contains("was not reached: it is after the last archived commit at"), "\(message)")
+        let checks = try drill.report()["checks"] as? [[String: Any]] ?? []
+        #expect(checks.isEmpty, "no checks run against a copy that missed its target")
+        #expect(drill.workspace.leftoversInTmp().isEmpty)
+        #expect(drill.workspace.leftoverServerProcesses().isEmpty)
+    }
+
+    @Test func planAnswersWhetherTheTargetCanBeReachedBeforeAnythingIsWritten() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("pitr-plan", fixture: fixture)
+        defer { drill.remove() }
+        drill.target = "{time: '\(Self.iso(fixture.marks[2].time))'}"
+        let run = try await drill.run("plan")
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        #expect(run.standardOutput.contains("backup:    base backup base1 of 1"))
+        #expect(run.standardOutput.contains("every segment in that range is in the archive"))
+        #expect(run.standardOutput.contains("to fetch from \(fixture.archive)"))
+        #expect(drill.workspace.leftoversInTmp().isEmpty)
+    }
 }

@@ -1,0 +1,156 @@
+import DrillSupport
+import DrillTestSupport
+import Foundation
+import Testing
+
+@Suite("Physical backups: selection, broken archives and backups, quarantine", .serialized)
+struct PhysicalBackupTests {
+    static func iso(_ date: Date) -> String { PointInTimeTests.iso(date) }
+
+    @Test func theNewestBackupThatFinishedBeforeTheTargetIsChosen() async throws {
+        let fixture = try await PhysicalFixture.make(label: "select", batches: 5, extraBackupsAfter: [3])
+        defer { fixture.remove() }
+        // Marks with a later commit in the archive (a time after the last commit is not reachable).
+        for (mark, backup, exit) in [(1, "base1", Int32(0)), (3, "base2", 0)] {
+            var drill = try PhysicalDrill("select", fixture: fixture)
+            defer { drill.remove() }
+            drill.target = "{time: '\(Self.iso(fixture.marks[mark].time))'}"
+            drill.expectedRows = fixture.marks[mark].rows
+            let run = try await drill.run()
+            #expect(run.exitCode == exit, "\(run.allOutput)")
+            #expect((try drill.report()["recovery"] as? [String: Any])?["base_backup"] as? String == backup)
+        }
+        var early = try PhysicalDrill("select-early", fixture: fixture)
+        defer { early.remove() }
+        early.target = "{time: '\(Self.iso(Date(timeIntervalSinceNow: -86400)))'}"
+        let run = try await early.run()
+        #expect(run.exitCode == 2)
+        #expect(run.standardError.contains("is before the oldest base backup (base1"), "\(run.standardError)")
+    }
+
+    @Test func aMissingSegmentIsFoundBeforeReplayForLatest() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("gap-latest", fixture: fixture)
+        defer { drill.remove() }
+        drill.archive = drill.workspace.file("archive")
+        try fixture.copyArchive(to: drill.archive)
+        let removed = try #require(fixture.archivedSegments.dropLast().last)
+        try FileManager.default.removeItem(atPath: drill.archive + "/" + removed)
+        let before = try await ContentDigest.of(path: drill.archive)
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let failure = try drill.cases(ofSuite: "verify").first { $0["status"] as? String == "failed" }
+        #expect(failure?["name"] as? String == "WAL archive holds every segment replay needs")
+        let message = failure?["message"] as? String ?? ""
+        #expect(message.contains("WAL segment \(removed) is missing from"), "\(message)")
+        let phases = (try drill.report()["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(phases == ["plan", "verify"])
+        #expect(try await ContentDigest.of(path: drill.archive) == before, "the archive is read-only to the drill")
+    }
+
+    @Test func aMissingSegmentMetDuringReplayIsNamed() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("gap-time", fixture: fixture)
+        defer { drill.remove() }
+        drill.archive = drill.workspace.file("archive")
+        try fixture.copyArchive(to: drill.archive)
+        let removed = try #require(fixture.archivedSegments.dropLast().last)
+        try FileManager.default.removeItem(atPath: drill.archive + "/" + removed)
+        drill.target = "{time: '\(Self.iso(fixture.marks.last!.time))'}"
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let recover = try drill.cases(ofSuite: "recover").first
+        #expect(recover?["status"] as? String == "failed")
+        let message = recover?["message"] as? String ?? ""
+        #expect(message.contains("WAL segment \(removed) is missing from the archive"), "\(message)")
+        #expect(drill.workspace.leftoversInTmp().isEmpty)
+        #expect(drill.workspace.leftoverServerProcesses().isEmpty)
+    }
+
+    @Test func aFlippedByteInABaseBackupFileIsCaughtByPgVerifybackup() async throws {
+        let fixture = try await PhysicalFixture.make(label: "flip", batches: 1, format: .plain)
+        defer { fixture.remove() }
+        // The largest relation file of the backup: a byte in the middle of real data.
+        let base = fixture.catalog + "/base1/base"
+        let files = (FileManager.default.subpaths(atPath: base) ?? []).map { base + "/" + $0 }.filter {
+            (try? FileManager.default.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeRegular
+        }
+        let victim = try #require(files.max { DiskUsage.bytes(at: $0) < DiskUsage.bytes(at: $1) })
+        var data = try Data(contentsOf: URL(fileURLWithPath: victim))
+        data[data.count / 2] ^= 0xFF
+        try data.write(to: URL(fileURLWithPath: victim))
+        let drill = try PhysicalDrill("flip", fixture: fixture)
+        defer { drill.remove() }
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let failure = try drill.cases(ofSuite: "restore").first { $0["status"] as? String == "failed" }
+        #expect(failure?["name"] as? String == "pg_verifybackup")
+        let message = failure?["message"] as? String ?? ""
+        #expect(message.contains("checksum mismatch"), "\(message)")
+        #expect(drill.workspace.leftoversInTmp().isEmpty)
+    }
+
+    @Test func aRestoredCopyNeverArchivesSubscribesOrRunsProductionsJobs() async throws {
+        let publisher = try ConnectionCounter()
+        defer { publisher.stop() }
+        let cleanup = "/usr/lib/postgresql/\(try await TestServer.newestMajor())/bin/pg_archivecleanup"
+        let fixture = try await PhysicalFixture.make(
+            label: "quarantine", batches: 2, primarySettings: ["shared_preload_libraries": "pg_cron", "cron.database_name": "postgres"]
+        ) { session, archive in
+            _ = try await session.execute("CREATE EXTENSION pg_cron")
+            _ = try await session.execute("SELECT cron.schedule('purge-events', '* * * * *', 'DELETE FROM drill_events')")
+            _ = try await session.execute("CREATE TABLE replicated (id int PRIMARY KEY)")
+            // Production's subscription: enabled, pointing at a publisher the copy must never call.
+            _ = try await session.execute(
+                "CREATE SUBSCRIPTION production_feed CONNECTION 'host=127.0.0.1 port=\(publisher.port) dbname=postgres connect_timeout=2' PUBLICATION feed WITH (connect = false)")
+            _ = try await session.execute("ALTER SUBSCRIPTION production_feed ENABLE")
+            // Production's configuration lives in its files, and so travels with the backup: archiving
+            // into the real archive, and (as on a standby) cleaning it up. Either would change it.
+            _ = try await session.execute("ALTER SYSTEM SET archive_mode = 'on'")
+            _ = try await session.execute("ALTER SYSTEM SET archive_command = 'cp %p \(archive)/%f'")
+            _ = try await session.execute("ALTER SYSTEM SET archive_cleanup_command = '\(cleanup) \(archive) %r'")
+            _ = try await session.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_cron'")
+            _ = try await session.execute("ALTER SYSTEM SET cron.database_name = 'postgres'")
+        }
+        defer { fixture.remove() }
+        let archiveBefore = try await ContentDigest.of(path: fixture.archive)
+        let attemptsBefore = publisher.count
+        var drill = try PhysicalDrill("quarantine", fixture: fixture)
+        defer { drill.remove() }
+        drill.expectedRows = fixture.marks.last!.rows
+        drill.extraChecks = [
+            try drill.workspace.write(
+                "checks/quarantine.yaml",
+                """
+                checks:
+                  - id: cron-jobs-restored
+                    query: SELECT count(*)::text FROM cron.job
+                    expect: {value: '1'}
+                  - id: cron-not-loaded
+                    query: SELECT current_setting('shared_preload_libraries') NOT LIKE '%pg_cron%'
+                    expect: true
+                  - id: subscription-disabled
+                    query: SELECT bool_and(NOT subenabled AND subslotname IS NULL) FROM pg_subscription
+                    expect: true
+                """)
+        ]
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let quarantine = try drill.cases(ofSuite: "quarantine")
+        #expect(quarantine.allSatisfy { $0["status"] as? String == "passed" })
+        #expect(quarantine.first?["output"] as? String == "postgres.production_feed")
+        let restoreNotes = try drill.cases(ofSuite: "restore").first?["output"] as? String ?? ""
+        #expect(restoreNotes.contains("pg_cron removed from shared_preload_libraries"))
+        try await Task.sleep(for: .seconds(1))
+        #expect(publisher.count == attemptsBefore, "the restored copy connected to the publisher")
+        #expect(try await ContentDigest.of(path: fixture.archive) == archiveBefore, "the old archive must not change")
+    }
+}
