@@ -53,7 +53,7 @@ let package = Package(
 
         .target(
             name: "DrillTestSupport",
-            dependencies: ["Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore"],
+            dependencies: ["Drill", "DrillSupport", "PostgresClient", "Provisioning", "Recovery", "Restore"],
             path: "Tests/DrillTestSupport",
             swiftSettings: strict
         ),

@@ -150,7 +150,10 @@ public struct DrillRunner: Sendable {
         case nil:
             suite.cases.append(ReportCase(name: "sha256 matches the recorded checksum", status: .skipped, message: "no checksum was recorded for this backup (restore-drill record ARTIFACT writes one)", output: actual.sha256))
         }
-        if let physical = plan.physical { suite.cases.append(WALContinuity.reportCase(physical)) }
+        if let physical = plan.physical {
+            suite.cases.append(WALContinuity.reportCase(physical))
+            suite.cases.append(try await WALContinuity.accessCase(physical, osUser: plan.file.postgres.osUser))
+        }
         return verification
     }
 

@@ -71,8 +71,21 @@ final class VerifyNote: @unchecked Sendable {
     var text = ""
 }
 
-/// The verify phase's WAL case: every segment replay needs is in the archive, or which are not.
+/// The verify phase's WAL cases: every segment replay needs is in the archive, or which are not,
+/// and the server's account can read them.
 enum WALContinuity {
+    static func accessCase(_ physical: PhysicalBackupPlan, osUser: String) async throws -> ReportCase {
+        let user = OSUser.isRoot ? OSUser.lookup(name: osUser) : nil
+        let account = user?.name ?? OSUser.current.name
+        let name = "the server's OS account can read the WAL archive"
+        let unreadable = try await WALArchiveAccess.unreadable(preflight: physical.preflight, archive: physical.archive, user: user)
+        guard let first = unreadable.first else { return ReportCase(name: name, status: .passed, output: "read by OS user \(account)") }
+        return ReportCase(
+            name: name, status: .error,
+            message: "OS user \(account), which runs the server and its restore_command, cannot read \(first)\(unreadable.count > 1 ? " and \(unreadable.count - 1) more WAL file(s)" : ""). Grant it read access (e.g. chgrp -R \(account) \(physical.archive.directory) && chmod -R g+rX \(physical.archive.directory)) or set postgres.os_user.",
+            output: unreadable.joined(separator: "\n"))
+    }
+
     static func reportCase(_ physical: PhysicalBackupPlan) -> ReportCase {
         let preflight = physical.preflight
         let name = "WAL archive holds every segment replay needs"

@@ -75,7 +75,10 @@ public struct RecoveryTarget: Sendable, Equatable, CustomStringConvertible {
     /// The target's value as text, for reports.
     public var valueText: String {
         switch kind {
-        case .time(let date): return ISO8601DateFormatter.fractional.string(from: date)
+        case .time(let date):
+            // ISO 8601 with the microseconds the setting carries.
+            let text = Self.postgresTime(date)
+            return text.replacingOccurrences(of: " ", with: "T").replacingOccurrences(of: "+00", with: "Z")
         case .lsn(let lsn): return lsn.description
         case .xid(let xid): return String(xid)
         case .name(let name): return name
@@ -94,25 +97,35 @@ public struct RecoveryTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Reads the times users type: ISO 8601 (`2026-11-24T14:05:00Z`, with an offset, with
-    /// fractions) or PostgreSQL's form (`2026-11-24 14:05:00+00`). A time without a zone is refused
-    /// rather than guessed.
+    /// fractions) or PostgreSQL's form (`2026-11-24 14:05:00.123456+00`). Every fractional digit
+    /// is kept (a target a few microseconds after a commit must stay after it). A time without a
+    /// zone is refused rather than guessed.
     public static func parseTime(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        for formatter in [ISO8601DateFormatter.fractional, ISO8601DateFormatter.plain] {
-            if let date = formatter.date(from: trimmed) { return date }
-        }
-        let pattern = #"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)$"#
+        let pattern = #"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)$"#
         guard let regex = try? NSRegularExpression(pattern: pattern),
-            let match = regex.firstMatch(in: trimmed, range: NSRange(trimmed.startIndex..., in: trimmed)),
-            let day = Range(match.range(at: 1), in: trimmed), let clock = Range(match.range(at: 2), in: trimmed),
-            let zone = Range(match.range(at: 3), in: trimmed)
+            let match = regex.firstMatch(in: trimmed, range: NSRange(trimmed.startIndex..., in: trimmed))
         else { return nil }
-        var offset = String(trimmed[zone])
-        if offset == "UTC" { offset = "Z" }
-        if offset.count == 3 { offset += ":00" }
-        if offset.count == 5 { offset.insert(":", at: offset.index(offset.startIndex, offsetBy: 3)) }
-        let iso = "\(trimmed[day])T\(trimmed[clock])\(offset)"
-        return ISO8601DateFormatter.fractional.date(from: iso) ?? ISO8601DateFormatter.plain.date(from: iso)
+        func group(_ index: Int) -> String? { Range(match.range(at: index), in: trimmed).map { String(trimmed[$0]) } }
+        var components = DateComponents()
+        components.year = Int(group(1)!)
+        components.month = Int(group(2)!)
+        components.day = Int(group(3)!)
+        components.hour = Int(group(4)!)
+        components.minute = Int(group(5)!)
+        components.second = Int(group(6)!)
+        let zone = group(8)!
+        if zone == "Z" || zone == "UTC" {
+            components.timeZone = TimeZone(identifier: "UTC")
+        } else {
+            let sign = zone.hasPrefix("-") ? -1 : 1
+            let digits = zone.dropFirst().replacingOccurrences(of: ":", with: "")
+            let hours = Int(digits.prefix(2)) ?? 0
+            let minutes = Int(digits.dropFirst(2)) ?? 0
+            components.timeZone = TimeZone(secondsFromGMT: sign * (hours * 3600 + minutes * 60))
+        }
+        guard let whole = Calendar(identifier: .gregorian).date(from: components) else { return nil }
+        return whole.addingTimeInterval(Double("0" + (group(7) ?? "")) ?? 0)
     }
 }
 

@@ -2,6 +2,7 @@ import DrillSupport
 import Foundation
 import PostgresClient
 import Provisioning
+import Recovery
 import Synchronization
 
 /// A realistic physical backup made at test time: a primary archiving WAL, base backups taken
@@ -94,9 +95,9 @@ public struct PhysicalFixture: Sendable {
                 _ = try await session.query("SELECT pg_create_restore_point($1)", ["after-batch-\(batch)"])
                 fixture.marks.append(
                     Mark(
-                        name: "after-batch-\(batch)", time: PostgresTimestampText.parse(state.value(column: 3) ?? "")!,
+                        name: "after-batch-\(batch)", time: RecoveryTarget.parseTime(state.value(column: 3) ?? "")!,
                         lsn: state.value(column: 2) ?? "", xid: UInt64(state.value() ?? "0") ?? 0,
-                        commitTime: PostgresTimestampText.parse(state.value(column: 1) ?? "")!, rows: batch * rowsPerBatch))
+                        commitTime: RecoveryTarget.parseTime(state.value(column: 1) ?? "")!, rows: batch * rowsPerBatch))
                 try await Task.sleep(for: .milliseconds(150))
                 if extraBackupsAfter.contains(batch) {
                     try await fixture.takeBaseBackup(primary, name: "base\(fixture.baseBackups.count + 1)", format: format, rows: batch * rowsPerBatch)
@@ -133,10 +134,14 @@ public struct PhysicalFixture: Sendable {
         throw TestSupportError("the primary did not archive \(last) in time")
     }
 
-    /// A copy of the archive that a test may break.
+    /// A copy of the archive that a test may break, owned like the original (by the archiving account).
     public func copyArchive(to destination: String) throws {
         try FileManager.default.copyItem(atPath: archive, toPath: destination)
-        if OSUser.isRoot, let postgres = OSUser.lookup(name: "postgres") { chown(destination, postgres.uid, postgres.gid) }
+        guard OSUser.isRoot, let postgres = OSUser.lookup(name: "postgres") else { return }
+        chown(destination, postgres.uid, postgres.gid)
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? [] {
+            chown(destination + "/" + file, postgres.uid, postgres.gid)
+        }
     }
 
     /// Segment files in the archive, sorted.
@@ -146,21 +151,4 @@ public struct PhysicalFixture: Sendable {
 
     /// Removes the fixture's files.
     public func remove() { try? FileManager.default.removeItem(atPath: root) }
-}
-
-/// PostgreSQL timestamptz text to Date, for fixtures.
-enum PostgresTimestampText {
-    static func parse(_ text: String) -> Date? {
-        let pattern = #"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?$"#
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
-        else { return nil }
-        func group(_ index: Int) -> String? { Range(match.range(at: index), in: text).map { String(text[$0]) } }
-        let iso = "\(group(1)!)T\(group(2)!)\(group(3)!):\(group(4) ?? "00")"
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: iso) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: iso)
-    }
 }

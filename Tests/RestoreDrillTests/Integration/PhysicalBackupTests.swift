@@ -117,6 +117,7 @@ struct PhysicalBackupTests {
             _ = try await session.execute("ALTER SYSTEM SET archive_cleanup_command = '\(cleanup) \(archive) %r'")
             _ = try await session.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_cron'")
             _ = try await session.execute("ALTER SYSTEM SET cron.database_name = 'postgres'")
+            _ = try await session.execute("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=\(publisher.port) connect_timeout=2'")
         }
         defer { fixture.remove() }
         let archiveBefore = try await ContentDigest.of(path: fixture.archive)
@@ -152,5 +153,102 @@ struct PhysicalBackupTests {
         try await Task.sleep(for: .seconds(1))
         #expect(publisher.count == attemptsBefore, "the restored copy connected to the publisher")
         #expect(try await ContentDigest.of(path: fixture.archive) == archiveBefore, "the old archive must not change")
+    }
+
+    @Test func aSegmentThatCannotBeReadAbortsRecoveryInsteadOfEndingIt() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("unreadable", fixture: fixture)
+        defer { drill.remove() }
+        drill.archive = drill.workspace.file("archive")
+        try fixture.copyArchive(to: drill.archive)
+        // Present and readable, but not decompressible: a read error, not the end of the archive.
+        let victim = try #require(fixture.archivedSegments.dropLast().last)
+        try FileManager.default.removeItem(atPath: drill.archive + "/" + victim)
+        try Data(repeating: 0x1F, count: 4096).write(to: URL(fileURLWithPath: drill.archive + "/" + victim + ".gz"))
+        chmod(drill.archive + "/" + victim + ".gz", 0o644)
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let recover = try drill.cases(ofSuite: "recover").first
+        #expect(recover?["status"] as? String == "failed")
+        let message = recover?["message"] as? String ?? ""
+        #expect(message.contains("could not be read from the archive (it exists, so this is not the end of the archive)"), "\(message)")
+        #expect(message.contains(victim))
+        #expect(drill.workspace.leftoverServerProcesses().isEmpty)
+    }
+
+    @Test func anArchiveTheServerAccountCannotReadIsAnErrorBeforeReplay() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("noaccess", fixture: fixture)
+        defer { drill.remove() }
+        drill.archive = drill.workspace.file("archive")
+        try fixture.copyArchive(to: drill.archive)
+        let victim = try #require(fixture.archivedSegments.last)
+        chmod(drill.archive + "/" + victim, 0)
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 3, "\(run.allOutput)")
+        let error = try drill.cases(ofSuite: "verify").first { $0["status"] as? String == "error" }
+        let message = error?["message"] as? String ?? ""
+        #expect(message.contains("OS user postgres, which runs the server and its restore_command, cannot read \(drill.archive)/\(victim)"), "\(message)")
+        let phases = (try drill.report()["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(phases == ["plan", "verify"])
+    }
+
+    @Test(arguments: ["gzip", "zstd", "lz4"])
+    func compressedArchiveSegmentsAreRead(tool: String) async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("compressed-\(tool)", fixture: fixture)
+        defer { drill.remove() }
+        drill.archive = drill.workspace.file("archive")
+        try fixture.copyArchive(to: drill.archive)
+        for segment in fixture.archivedSegments {
+            let result = try await ProcessRunner.run(
+                ToolInvocation(executable: tool, arguments: ["gzip": ["-q"], "zstd": ["-q", "--rm"], "lz4": ["-q", "-m", "--rm"]][tool]! + [drill.archive + "/" + segment]))
+            #expect(result.succeeded, "\(result.standardError)")
+        }
+        drill.expectedRows = fixture.marks.last!.rows
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+    }
+
+    @Test func tablespacesAreRemappedIntoTheTempDirAndTheOriginalIsUntouched() async throws {
+        let tablespace = "/tmp/rdtest-tablespace-\(getpid())"
+        try FileManager.default.createDirectory(atPath: tablespace, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tablespace) }
+        if let postgres = OSUser.lookup(name: "postgres"), OSUser.isRoot { chown(tablespace, postgres.uid, postgres.gid) }
+        let fixture = try await PhysicalFixture.make(label: "tablespace", batches: 2) { session, _ in
+            _ = try await session.execute("CREATE TABLESPACE archive_space LOCATION '\(tablespace)'")
+            _ = try await session.execute("CREATE TABLE cold_rows TABLESPACE archive_space AS SELECT generate_series(1, 500) AS n")
+        }
+        defer { fixture.remove() }
+        let before = try await ContentDigest.of(path: tablespace)
+        var drill = try PhysicalDrill("tablespace", fixture: fixture)
+        defer { drill.remove() }
+        drill.expectedRows = fixture.marks.last!.rows
+        drill.extraChecks = [
+            try drill.workspace.write(
+                "checks/cold.yaml",
+                """
+                checks:
+                  - id: cold-rows
+                    query: SELECT count(*)::text FROM cold_rows
+                    expect: {value: '500'}
+                  - id: tablespace-in-temp-dir
+                    query: SELECT pg_tablespace_location(oid) LIKE '%/restore-drill-%/tablespaces/%' FROM pg_tablespace WHERE spcname = 'archive_space'
+                    expect: true
+                """)
+        ]
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let notes = try drill.cases(ofSuite: "restore").first?["output"] as? String ?? ""
+        #expect(notes.contains("remapped to"), "\(notes)")
+        #expect(try await ContentDigest.of(path: tablespace) == before, "production's tablespace folder must not change")
     }
 }

@@ -48,6 +48,14 @@ struct RecoveryPlanningTests {
         #expect(RecoveryTarget(kind: .time(date)).settings["recovery_target_time"] == setting)
     }
 
+    // Regression: ISO8601DateFormatter keeps milliseconds only; a target microseconds after a
+    // commit was truncated to before it and recovery stopped one transaction early.
+    @Test func microsecondsSurviveParsingAndWriting() throws {
+        let date = try #require(RecoveryTarget.parseTime("2026-11-24 18:45:01.881734+00"))
+        #expect(RecoveryTarget.postgresTime(date) == "2026-11-24 18:45:01.881734+00")
+        #expect(date > RecoveryTarget.parseTime("2026-11-24T18:45:01.8817Z")!)
+    }
+
     @Test func aTimeWithoutAZoneIsRefusedRatherThanGuessed() {
         #expect(RecoveryTarget.parseTime("2026-11-24 14:05:00") == nil)
     }
