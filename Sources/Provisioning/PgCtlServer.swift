@@ -59,9 +59,10 @@ public final class PgCtlServer: ProvisionedServer {
     public var serverUser: OSUser? { owner }
 
     func makeDirectories() throws {
-        for directory in [socketDirectory, root + "/log", tablespaceDirectory] {
-            try ScratchDirectory.makeDirectory(directory, owner: owner)
-        }
+        // Written without a loop over an array: Swift 6.3.1's optimizer crashed (ownership
+        // verifier, CopyPropagation) on the loop form in release builds.
+        let serverOwned = [socketDirectory, root + "/log", tablespaceDirectory]
+        try serverOwned.forEach { try ScratchDirectory.makeDirectory($0, owner: owner) }
         try ScratchDirectory.makeDirectory(scratchDirectory, owner: nil)
     }
 

@@ -58,7 +58,7 @@ public struct PhysicalFixture: Sendable {
     /// Builds the fixture: a base backup before batch 1, another after each batch listed in
     /// `extraBackupsAfter`, then `batches` batches. `primarySettings` are added to the primary's.
     public static func make(
-        label: String, batches: Int = 6, extraBackupsAfter: [Int] = [], format: Format = .tar,
+        label: String, batches: Int = 6, extraBackupsAfter: [Int] = [], format: Format = .tar, compression: String? = nil,
         primarySettings: [String: String] = [:],
         prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil
     ) async throws -> PhysicalFixture {
@@ -83,7 +83,7 @@ public struct PhysicalFixture: Sendable {
             defer { session.close() }
             _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
             try await prepare?(session, archive)
-            try await fixture.takeBaseBackup(primary, name: "base1", format: format, rows: 0)
+            try await fixture.takeBaseBackup(primary, name: "base1", format: format, compression: compression, rows: 0)
             for batch in 1...batches {
                 _ = try await session.execute("INSERT INTO drill_events (batch) SELECT \(batch) FROM generate_series(1, \(rowsPerBatch))")
                 let state = try await session.query(
@@ -100,7 +100,8 @@ public struct PhysicalFixture: Sendable {
                         commitTime: RecoveryTarget.parseTime(state.value(column: 1) ?? "")!, rows: batch * rowsPerBatch))
                 try await Task.sleep(for: .milliseconds(150))
                 if extraBackupsAfter.contains(batch) {
-                    try await fixture.takeBaseBackup(primary, name: "base\(fixture.baseBackups.count + 1)", format: format, rows: batch * rowsPerBatch)
+                    try await fixture.takeBaseBackup(
+                        primary, name: "base\(fixture.baseBackups.count + 1)", format: format, compression: compression, rows: batch * rowsPerBatch)
                 }
             }
             try await fixture.switchAndWaitForArchive(session)
@@ -113,11 +114,12 @@ public struct PhysicalFixture: Sendable {
         }
     }
 
-    mutating func takeBaseBackup(_ primary: any ProvisionedServer, name: String, format: Format, rows: Int) async throws {
+    mutating func takeBaseBackup(_ primary: any ProvisionedServer, name: String, format: Format, compression: String?, rows: Int) async throws {
+        var arguments = ["--pgdata=\(catalog)/\(name)", "--format=\(format.rawValue)", "--wal-method=none", "--checkpoint=fast", "--no-sync"]
+        if let compression { arguments.append("--compress=client-\(compression)") }
         let result = try await ProcessRunner.run(
             ToolInvocation(
-                executable: primary.binaries.path("pg_basebackup"),
-                arguments: ["--pgdata=\(catalog)/\(name)", "--format=\(format.rawValue)", "--wal-method=none", "--checkpoint=fast", "--no-sync"],
+                executable: primary.binaries.path("pg_basebackup"), arguments: arguments,
                 environment: primary.connection.libpqEnvironment, displayName: "pg_basebackup"))
         guard result.succeeded else { throw TestSupportError("pg_basebackup failed: \(result.standardError)") }
         baseBackups.append((name, rows))

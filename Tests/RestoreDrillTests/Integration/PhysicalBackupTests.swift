@@ -251,4 +251,44 @@ struct PhysicalBackupTests {
         #expect(notes.contains("remapped to"), "\(notes)")
         #expect(try await ContentDigest.of(path: tablespace) == before, "production's tablespace folder must not change")
     }
+
+    @Test(arguments: ["gzip", "lz4", "zstd"])
+    func compressedTarBaseBackupsRestore(compression: String) async throws {
+        let fixture = try await PhysicalFixture.make(label: "tar-\(compression)", batches: 2, compression: compression)
+        defer { fixture.remove() }
+        var drill = try PhysicalDrill("tar-\(compression)", fixture: fixture)
+        defer { drill.remove() }
+        drill.expectedRows = fixture.marks.last!.rows
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let verified = try drill.cases(ofSuite: "restore").first { $0["name"] as? String == "pg_verifybackup" }
+        #expect(verified?["status"] as? String == "passed")
+    }
+
+    @Test func aRecordedBaseBackupIsVerifiedBeforeAnythingIsExtracted() async throws {
+        let fixture = try await PhysicalFixture.make(label: "recorded", batches: 1)
+        defer { fixture.remove() }
+        var drill = try PhysicalDrill("recorded", fixture: fixture)
+        defer { drill.remove() }
+        drill.expectedRows = fixture.marks.last!.rows
+        let base = fixture.catalog + "/base1"
+        let record = try await DrillCLI.run(["record", base], workspace: drill.workspace)
+        #expect(record.exitCode == 0, "\(record.allOutput)")
+        #expect(record.standardOutput.contains("base backup"))
+
+        let good = try await drill.run()
+        #expect(good.exitCode == 0, "\(good.allOutput)")
+        #expect(try drill.cases(ofSuite: "verify").first { $0["name"] as? String == "sha256 matches the recorded checksum" }?["status"] as? String == "passed")
+
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: base + "/base.tar"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0]))
+        try handle.close()
+        let bad = try await drill.run()
+        #expect(bad.exitCode == 1, "\(bad.allOutput)")
+        let phases = (try drill.report()["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(phases == ["plan", "verify"], "nothing is extracted from a backup that changed since it was recorded")
+    }
 }
