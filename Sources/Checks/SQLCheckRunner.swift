@@ -63,7 +63,7 @@ enum SQLCheckRunner {
             return (.passed, "", expected)
         case .within(let window):
             guard let text = result.value() else { return (.failed, "expected a timestamp, got \(result.rows.isEmpty ? "no rows" : "NULL")", "NULL") }
-            guard let timestamp = PostgresTimestamp.parse(text) else {
+            guard let timestamp = TimestampText.parse(text) else {
                 return (.error, "the query must return a timestamptz; got '\(text)'", text)
             }
             guard let recoveryPoint else { return (.skipped, "no recovery point is known to compare '\(text)' with", text) }
@@ -77,32 +77,5 @@ enum SQLCheckRunner {
             }
             return (.passed, "", text)
         }
-    }
-}
-
-/// Parses PostgreSQL's ISO timestamptz output (`2026-11-24 17:01:02.123456+00`, `+05:30`).
-public enum PostgresTimestamp {
-    /// The instant, or nil when `text` is not a timestamptz.
-    public static func parse(_ text: String) -> Date? {
-        let pattern = #"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?([+-]\d{2})(?::?(\d{2}))?$"#
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
-        else { return nil }
-        func group(_ index: Int) -> String? {
-            guard let range = Range(match.range(at: index), in: text) else { return nil }
-            return String(text[range])
-        }
-        var components = DateComponents()
-        components.year = Int(group(1)!)
-        components.month = Int(group(2)!)
-        components.day = Int(group(3)!)
-        components.hour = Int(group(4)!)
-        components.minute = Int(group(5)!)
-        components.second = Int(group(6)!)
-        let hours = Int(group(8)!)!
-        let minutes = Int(group(9) ?? "0")!
-        components.timeZone = TimeZone(secondsFromGMT: hours * 3600 + (hours < 0 ? -minutes : minutes) * 60)
-        guard let base = Calendar(identifier: .gregorian).date(from: components) else { return nil }
-        return base.addingTimeInterval(Double("0" + (group(7) ?? "")) ?? 0)
     }
 }

@@ -255,7 +255,7 @@ public enum DrillFileParser {
         switch key {
         case "time":
             let text = try value.string()
-            guard let date = RecoveryTarget.parseTime(text) else {
+            guard let date = TimestampText.parse(text) else {
                 throw value.error("expected a time with its zone, such as 2026-11-24T14:05:00Z or 2026-11-24 14:05:00+01, found '\(text)'")
             }
             return .time(date)

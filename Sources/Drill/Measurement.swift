@@ -70,7 +70,7 @@ enum Measurement {
         return ReportCase(
             name: name, status: within ? .passed : .failed,
             message: within ? nil : "the last recovered commit is \(format(window)) before \(reference): that much data is lost; the target is \(format(rpoTarget))",
-            output: "last recovered commit \(recovery!.lastCommitTime.map(RecoveryTarget.postgresTime) ?? "?"), window \(format(window)) before \(reference), target \(format(rpoTarget))")
+            output: "last recovered commit \(recovery!.lastCommitTime.map(TimestampText.postgres) ?? "?"), window \(format(window)) before \(reference), target \(format(rpoTarget))")
     }
 
     static func backupAge(plan: DrillPlan?, startedAt: Date) -> Double? {

@@ -50,7 +50,7 @@ extension DrillRunner {
             state.recovery = outcome
             state.serverVersion = (try? await serverVersion(server.connection)) ?? server.binaries.version
             let details = [
-                outcome.stoppingLine.map { "server: \($0)" }, outcome.lastCommitTime.map { "last replayed commit: \(RecoveryTarget.postgresTime($0))" },
+                outcome.stoppingLine.map { "server: \($0)" }, outcome.lastCommitTime.map { "last replayed commit: \(TimestampText.postgres($0))" },
                 outcome.endLSN.map { "end LSN: \($0)" }, outcome.timeline.map { "timeline: \($0)" },
                 "replay took \(DrillDuration.format(outcome.duration))",
             ].compactMap { $0 }.joined(separator: "\n")

@@ -30,9 +30,9 @@ public enum BackupSelection {
             guard let backup = finished.last else {
                 let oldest = backups.first!
                 throw SelectionError(
-                    "the target \(RecoveryTarget.postgresTime(time)) is before the oldest base backup (\(oldest.name), finished \(oldest.stopTime.map(RecoveryTarget.postgresTime) ?? "at an unknown time")): no backup can reach it")
+                    "the target \(TimestampText.postgres(time)) is before the oldest base backup (\(oldest.name), finished \(oldest.stopTime.map(TimestampText.postgres) ?? "at an unknown time")): no backup can reach it")
             }
-            return Choice(backup: backup, reason: "the newest of \(backups.count) base backup(s) that finished before the target (\(backup.stopTime.map(RecoveryTarget.postgresTime) ?? "?"))")
+            return Choice(backup: backup, reason: "the newest of \(backups.count) base backup(s) that finished before the target (\(backup.stopTime.map(TimestampText.postgres) ?? "?"))")
         case .lsn(let lsn):
             let finished = backups.filter { ($0.stopLSN ?? $0.label.startLSN) <= lsn }
             guard let backup = finished.last else {

@@ -1,3 +1,4 @@
+import DrillSupport
 import Foundation
 import Restore
 
@@ -27,7 +28,7 @@ public struct RecoveryLog: Sendable, Equatable {
             let line = String(raw)
             if let range = line.range(of: "recovery stopping ") { log.stoppingLine = String(line[range.lowerBound...]) }
             if let value = line.value(after: "last completed transaction was at log time ") {
-                log.lastCompletedTransaction = PostgresLogTime.parse(value)
+                log.lastCompletedTransaction = TimestampText.parse(value)
             }
             if let value = line.value(after: "redo done at ") { log.redoDone = LSN(String(value.split(separator: " ").first ?? "")) }
             if let value = line.value(after: "selected new timeline ID: ") { log.newTimeline = UInt32(value.split(separator: " ").first ?? "") }
@@ -43,11 +44,6 @@ public struct RecoveryLog: Sendable, Equatable {
 
     /// The first WAL segment (not history file) the archive lacked.
     public var firstAbsentSegment: WALSegmentName? { absentFiles.lazy.compactMap { WALSegmentName($0) }.first }
-}
-
-/// Times in PostgreSQL log lines (`2026-11-24 18:22:04.218084+00`).
-enum PostgresLogTime {
-    static func parse(_ text: String) -> Date? { RecoveryTarget.parseTime(text.trimmingCharacters(in: .whitespaces)) }
 }
 
 extension String {

@@ -118,7 +118,7 @@ public enum RecoveryMonitor {
         defer { session.close() }
         let state = try await session.query(
             "SELECT pg_last_xact_replay_timestamp()::text, pg_current_wal_lsn()::text, (SELECT timeline_id FROM pg_control_checkpoint())")
-        if let text = state.value(), let time = RecoveryTarget.parseTime(text) { outcome.lastCommitTime = time }
+        if let text = state.value(), let time = TimestampText.parse(text) { outcome.lastCommitTime = time }
         if let lsn = state.value(column: 1).flatMap({ LSN($0) }) { outcome.endLSN = lsn }
         if outcome.timeline == nil, let timeline = state.value(column: 2).flatMap({ UInt32($0) }) { outcome.timeline = timeline }
     }
@@ -136,10 +136,10 @@ public enum RecoveryMonitor {
             return nil
         case .time, .lsn, .xid, .name:
             if promoted && log.stoppingLine != nil { return nil }
-            let lastCommit = log.lastCompletedTransaction.map { " at \(RecoveryTarget.postgresTime($0))" } ?? ""
+            let lastCommit = log.lastCompletedTransaction.map { " at \(TimestampText.postgres($0))" } ?? ""
             switch target.kind {
             case .time(let time):
-                return "target \(RecoveryTarget.postgresTime(time)) was not reached: it is after the last archived commit\(lastCommit)"
+                return "target \(TimestampText.postgres(time)) was not reached: it is after the last archived commit\(lastCommit)"
             case .lsn(let lsn):
                 return "target LSN \(lsn) was not reached: replay ended at \(log.redoDone?.description ?? "an earlier position") (end of the archive)"
             default:

@@ -1,3 +1,4 @@
+import DrillSupport
 import ArgumentParser
 import Recovery
 import Restore
@@ -16,7 +17,7 @@ struct TargetOptions: ParsableArguments {
     func kind() throws -> RecoveryTargetKind? {
         var kinds: [RecoveryTargetKind] = []
         if let time {
-            guard let date = RecoveryTarget.parseTime(time) else {
+            guard let date = TimestampText.parse(time) else {
                 throw ValidationError("--target-time '\(time)' is not a time with its zone; write e.g. 2026-11-24T14:05:00Z")
             }
             kinds.append(.time(date))

@@ -24,6 +24,13 @@ public struct PhysicalDrill: Sendable {
 
     public var reports: String { workspace.file("reports") }
 
+    /// Gives this drill its own copy of `fixture`'s archive, changed by `edit` (given the copy's folder).
+    public mutating func breakArchive(of fixture: PhysicalFixture, _ edit: (String) throws -> Void) throws {
+        archive = workspace.file("archive")
+        try fixture.copyArchive(to: archive)
+        try edit(archive)
+    }
+
     /// The drill file text.
     public func yaml() throws -> String {
         var checks = extraChecks

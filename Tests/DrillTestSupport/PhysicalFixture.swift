@@ -95,9 +95,9 @@ public struct PhysicalFixture: Sendable {
                 _ = try await session.query("SELECT pg_create_restore_point($1)", ["after-batch-\(batch)"])
                 fixture.marks.append(
                     Mark(
-                        name: "after-batch-\(batch)", time: RecoveryTarget.parseTime(state.value(column: 3) ?? "")!,
+                        name: "after-batch-\(batch)", time: TimestampText.parse(state.value(column: 3) ?? "")!,
                         lsn: state.value(column: 2) ?? "", xid: UInt64(state.value() ?? "0") ?? 0,
-                        commitTime: RecoveryTarget.parseTime(state.value(column: 1) ?? "")!, rows: batch * rowsPerBatch))
+                        commitTime: TimestampText.parse(state.value(column: 1) ?? "")!, rows: batch * rowsPerBatch))
                 try await Task.sleep(for: .milliseconds(150))
                 if extraBackupsAfter.contains(batch) {
                     try await fixture.takeBaseBackup(

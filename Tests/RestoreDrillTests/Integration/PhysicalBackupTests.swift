@@ -32,10 +32,8 @@ struct PhysicalBackupTests {
         let fixture = try await SharedPITRFixture.shared.get()
         var drill = try PhysicalDrill("gap-latest", fixture: fixture)
         defer { drill.remove() }
-        drill.archive = drill.workspace.file("archive")
-        try fixture.copyArchive(to: drill.archive)
         let removed = try #require(fixture.archivedSegments.dropLast().last)
-        try FileManager.default.removeItem(atPath: drill.archive + "/" + removed)
+        try drill.breakArchive(of: fixture) { try FileManager.default.removeItem(atPath: $0 + "/" + removed) }
         let before = try await ContentDigest.of(path: drill.archive)
 
         let run = try await drill.run()
@@ -54,10 +52,8 @@ struct PhysicalBackupTests {
         let fixture = try await SharedPITRFixture.shared.get()
         var drill = try PhysicalDrill("gap-time", fixture: fixture)
         defer { drill.remove() }
-        drill.archive = drill.workspace.file("archive")
-        try fixture.copyArchive(to: drill.archive)
         let removed = try #require(fixture.archivedSegments.dropLast().last)
-        try FileManager.default.removeItem(atPath: drill.archive + "/" + removed)
+        try drill.breakArchive(of: fixture) { try FileManager.default.removeItem(atPath: $0 + "/" + removed) }
         drill.target = "{time: '\(Self.iso(fixture.marks.last!.time))'}"
 
         let run = try await drill.run()
@@ -159,13 +155,13 @@ struct PhysicalBackupTests {
         let fixture = try await SharedPITRFixture.shared.get()
         var drill = try PhysicalDrill("unreadable", fixture: fixture)
         defer { drill.remove() }
-        drill.archive = drill.workspace.file("archive")
-        try fixture.copyArchive(to: drill.archive)
         // Present and readable, but not decompressible: a read error, not the end of the archive.
         let victim = try #require(fixture.archivedSegments.dropLast().last)
-        try FileManager.default.removeItem(atPath: drill.archive + "/" + victim)
-        try Data(repeating: 0x1F, count: 4096).write(to: URL(fileURLWithPath: drill.archive + "/" + victim + ".gz"))
-        chmod(drill.archive + "/" + victim + ".gz", 0o644)
+        try drill.breakArchive(of: fixture) { archive in
+            try FileManager.default.removeItem(atPath: archive + "/" + victim)
+            try Data(repeating: 0x1F, count: 4096).write(to: URL(fileURLWithPath: archive + "/" + victim + ".gz"))
+            chmod(archive + "/" + victim + ".gz", 0o644)
+        }
 
         let run = try await drill.run()
 
@@ -182,10 +178,8 @@ struct PhysicalBackupTests {
         let fixture = try await SharedPITRFixture.shared.get()
         var drill = try PhysicalDrill("noaccess", fixture: fixture)
         defer { drill.remove() }
-        drill.archive = drill.workspace.file("archive")
-        try fixture.copyArchive(to: drill.archive)
         let victim = try #require(fixture.archivedSegments.last)
-        chmod(drill.archive + "/" + victim, 0)
+        try drill.breakArchive(of: fixture) { chmod($0 + "/" + victim, 0) }
 
         let run = try await drill.run()
 
@@ -202,8 +196,7 @@ struct PhysicalBackupTests {
         let fixture = try await SharedPITRFixture.shared.get()
         var drill = try PhysicalDrill("compressed-\(tool)", fixture: fixture)
         defer { drill.remove() }
-        drill.archive = drill.workspace.file("archive")
-        try fixture.copyArchive(to: drill.archive)
+        try drill.breakArchive(of: fixture) { _ in }
         for segment in fixture.archivedSegments {
             let result = try await ProcessRunner.run(
                 ToolInvocation(executable: tool, arguments: ["gzip": ["-q"], "zstd": ["-q", "--rm"], "lz4": ["-q", "-m", "--rm"]][tool]! + [drill.archive + "/" + segment]))

@@ -1,4 +1,5 @@
 import DrillTestSupport
+import DrillSupport
 import Foundation
 import Recovery
 import Testing
@@ -17,7 +18,7 @@ actor SharedPITRFixture {
 @Suite("Point-in-time recovery of physical backups", .serialized)
 struct PointInTimeTests {
     /// Targets are written with microseconds, as an operator copying a commit time would.
-    static func iso(_ date: Date) -> String { RecoveryTarget.postgresTime(date) }
+    static func iso(_ date: Date) -> String { TimestampText.postgres(date) }
 
     @Test func aTimeInTheMiddleGivesExactlyTheRowsBeforeIt() async throws {
         let fixture = try await SharedPITRFixture.shared.get()

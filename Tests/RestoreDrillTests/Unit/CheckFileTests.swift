@@ -62,7 +62,7 @@ struct CheckFileTests {
     }
 
     @Test func freshnessComparesWithTheRecoveryPoint() {
-        let point = PostgresTimestamp.parse("2026-11-24 12:00:00+00")!
+        let point = TimestampText.parse("2026-11-24 12:00:00+00")!
         let fresh = Self.result([["2026-11-24 11:30:00.5+00"]])
         let stale = Self.result([["2026-11-24 09:00:00+00"]])
         #expect(SQLCheckRunner.judge(fresh, expectation: .within(.seconds(3600)), recoveryPoint: point).0 == .passed)
@@ -70,10 +70,10 @@ struct CheckFileTests {
     }
 
     @Test func parsesPostgresTimestamps() {
-        let utc = PostgresTimestamp.parse("2026-11-24 17:01:02.25+00")
-        let india = PostgresTimestamp.parse("2026-11-24 22:31:02.25+05:30")
+        let utc = TimestampText.parse("2026-11-24 17:01:02.25+00")
+        let india = TimestampText.parse("2026-11-24 22:31:02.25+05:30")
         #expect(utc != nil)
         #expect(utc == india)
-        #expect(PostgresTimestamp.parse("yesterday") == nil)
+        #expect(TimestampText.parse("yesterday") == nil)
     }
 }

@@ -1,3 +1,4 @@
+import DrillSupport
 import Foundation
 import Recovery
 import Restore
@@ -9,7 +10,7 @@ struct RecoveryPlanningTests {
         BaseBackup(
             directory: "/backups/\(name)", layout: .tar(.none), manifestPath: nil,
             label: BackupLabel(startLSN: LSN(start)!, checkpointLSN: nil, startTime: nil, timeline: 1, label: name, takenFrom: "primary"),
-            majorVersion: 15, stopLSN: LSN(stop), stopTime: RecoveryTarget.parseTime(stopTime), size: 1)
+            majorVersion: 15, stopLSN: LSN(stop), stopTime: TimestampText.parse(stopTime), size: 1)
     }
 
     static let catalog = [
@@ -18,9 +19,9 @@ struct RecoveryPlanningTests {
     ]
 
     @Test func theNewestBackupFinishedBeforeTheTargetIsChosen() throws {
-        let between = RecoveryTarget(kind: .time(RecoveryTarget.parseTime("2026-11-23T14:05:00Z")!))
+        let between = RecoveryTarget(kind: .time(TimestampText.parse("2026-11-23T14:05:00Z")!))
         #expect(try BackupSelection.choose(Self.catalog, for: between).backup.name == "monday")
-        let after = RecoveryTarget(kind: .time(RecoveryTarget.parseTime("2026-11-24T14:05:00Z")!))
+        let after = RecoveryTarget(kind: .time(TimestampText.parse("2026-11-24T14:05:00Z")!))
         #expect(try BackupSelection.choose(Self.catalog, for: after).backup.name == "tuesday")
         #expect(try BackupSelection.choose(Self.catalog, for: RecoveryTarget(kind: .lsn(LSN("0/5000000")!))).backup.name == "monday")
     }
@@ -28,12 +29,12 @@ struct RecoveryPlanningTests {
     // Regression: stop times are known to the second. A backup "finished at 02:00:00" may have
     // finished at 02:00:00.9, after a target at 02:00:00.5; restoring it cannot go back in time.
     @Test func aBackupFinishingInTheTargetsSecondIsNotChosen() throws {
-        let target = RecoveryTarget(kind: .time(RecoveryTarget.parseTime("2026-11-24T02:00:00.5Z")!))
+        let target = RecoveryTarget(kind: .time(TimestampText.parse("2026-11-24T02:00:00.5Z")!))
         #expect(try BackupSelection.choose(Self.catalog, for: target).backup.name == "monday")
     }
 
     @Test func aTargetBeforeEveryBackupIsAnErrorNotTheNewest() {
-        let target = RecoveryTarget(kind: .time(RecoveryTarget.parseTime("2026-11-01T00:00:00Z")!))
+        let target = RecoveryTarget(kind: .time(TimestampText.parse("2026-11-01T00:00:00Z")!))
         #expect(throws: SelectionError.self) { try BackupSelection.choose(Self.catalog, for: target) }
     }
 
@@ -44,20 +45,20 @@ struct RecoveryPlanningTests {
         ("2026-11-24 14:05:00 UTC", "2026-11-24 14:05:00.000000+00"),
     ])
     func timesAreWrittenTheWayRecoveryTargetTimeAcceptsThem(input: String, setting: String) throws {
-        let date = try #require(RecoveryTarget.parseTime(input))
+        let date = try #require(TimestampText.parse(input))
         #expect(RecoveryTarget(kind: .time(date)).settings["recovery_target_time"] == setting)
     }
 
     // Regression: ISO8601DateFormatter keeps milliseconds only; a target microseconds after a
     // commit was truncated to before it and recovery stopped one transaction early.
     @Test func microsecondsSurviveParsingAndWriting() throws {
-        let date = try #require(RecoveryTarget.parseTime("2026-11-24 18:45:01.881734+00"))
-        #expect(RecoveryTarget.postgresTime(date) == "2026-11-24 18:45:01.881734+00")
-        #expect(date > RecoveryTarget.parseTime("2026-11-24T18:45:01.8817Z")!)
+        let date = try #require(TimestampText.parse("2026-11-24 18:45:01.881734+00"))
+        #expect(TimestampText.postgres(date) == "2026-11-24 18:45:01.881734+00")
+        #expect(date > TimestampText.parse("2026-11-24T18:45:01.8817Z")!)
     }
 
     @Test func aTimeWithoutAZoneIsRefusedRatherThanGuessed() {
-        #expect(RecoveryTarget.parseTime("2026-11-24 14:05:00") == nil)
+        #expect(TimestampText.parse("2026-11-24 14:05:00") == nil)
     }
 
     @Test func segmentNamesFollowLSNs() {
@@ -80,7 +81,7 @@ struct RecoveryPlanningTests {
         #expect(log.stoppingLine == "recovery stopping before commit of transaction 728, time 2026-11-24 18:22:05.262177+00")
         #expect(log.redoDone == LSN("0/3001F78"))
         #expect(log.newTimeline == 2)
-        #expect(log.lastCompletedTransaction == RecoveryTarget.parseTime("2026-11-24 18:22:04.218084+00"))
+        #expect(log.lastCompletedTransaction == TimestampText.parse("2026-11-24 18:22:04.218084+00"))
         #expect(log.firstAbsentSegment?.description == "000000010000000000000004")
     }
 }
