@@ -153,6 +153,7 @@ public struct DrillRunner: Sendable {
         if let physical = plan.physical {
             suite.cases.append(WALContinuity.reportCase(physical))
             suite.cases.append(try await WALContinuity.accessCase(physical, osUser: plan.file.postgres.osUser))
+            suite.cases.append(try await WALContinuity.recordsCase(physical, binaries: plan.serverBinaries))
         }
         return verification
     }

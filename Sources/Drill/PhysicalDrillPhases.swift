@@ -74,6 +74,21 @@ final class VerifyNote: @unchecked Sendable {
 /// The verify phase's WAL cases: every segment replay needs is in the archive, or which are not,
 /// and the server's account can read them.
 enum WALContinuity {
+    static func recordsCase(_ physical: PhysicalBackupPlan, binaries: ServerBinaries) async throws -> ReportCase {
+        let name = "WAL records replay needs are intact (pg_waldump)"
+        let start = ContinuousClock.now
+        switch try await WALRecordCheck.check(preflight: physical.preflight, archive: physical.archive, binaries: binaries) {
+        case .intact(let end):
+            return ReportCase(name: name, status: .passed, seconds: (ContinuousClock.now - start).seconds, output: "written WAL ends at \(end)")
+        case .damaged(let segment, let lsn, let reason):
+            return ReportCase(
+                name: name, status: .failed, seconds: (ContinuousClock.now - start).seconds,
+                message: "WAL segment \(segment) in \(physical.archive.directory) is damaged at LSN \(lsn) (\(reason)): replay would stop there and promote a copy without what follows. Nothing was restored.")
+        case .skipped(let reason):
+            return ReportCase(name: name, status: .skipped, message: reason)
+        }
+    }
+
     static func accessCase(_ physical: PhysicalBackupPlan, osUser: String) async throws -> ReportCase {
         let user = OSUser.isRoot ? OSUser.lookup(name: osUser) : nil
         let account = user?.name ?? OSUser.current.name

@@ -40,7 +40,7 @@ public enum RecoveryMonitor {
         outcome.endLSN = log.redoDone
         if promoted {
             try await readPromotedState(server: server, into: &outcome)
-            let cause = unreachedCause(target: target, log: log, archive: archive, promoted: true)
+            let cause = unreachedCause(target: target, log: log, archive: archive, timeline: preflight.first.timeline, promoted: true)
             outcome.reached = cause == nil
             outcome.cause = cause
         } else {
@@ -49,7 +49,7 @@ public enum RecoveryMonitor {
                     .error, step: "recovery timeout",
                     "recovery did not finish within \(DrillDuration.format(timeout)) (recovery.timeout); last log lines:\n\(server.recentLog(lines: 8))")
             }
-            outcome.cause = unreachedCause(target: target, log: log, archive: archive, promoted: false)
+            outcome.cause = unreachedCause(target: target, log: log, archive: archive, timeline: preflight.first.timeline, promoted: false)
                 ?? "the server stopped during recovery: \(log.fatalLines.last ?? server.recentLog(lines: 3))"
         }
         return outcome
@@ -124,12 +124,19 @@ public enum RecoveryMonitor {
     }
 
     /// Why the target was not reached, or nil when it was.
-    static func unreachedCause(target: RecoveryTarget, log: RecoveryLog, archive: WALArchive, promoted: Bool) -> String? {
+    static func unreachedCause(target: RecoveryTarget, log: RecoveryLog, archive: WALArchive, timeline: UInt32, promoted: Bool) -> String? {
         if let failure = log.readFailure {
             return "a WAL file could not be read from the archive (it exists, so this is not the end of the archive): \(failure). Recovery was aborted rather than ended early."
         }
         if let absent = log.firstAbsentSegment, let last = archive.lastSegment(fromTimeline: absent.timeline), last.number > absent.number {
             return "WAL segment \(absent) is missing from the archive (\(archive.directory)), which continues to \(last): recovery cannot pass it. Check the archiver on the primary or choose an earlier target."
+        }
+        // Replay that ended (no stop line) in a segment before the archive's last stopped at a damaged record.
+        if log.stoppingLine == nil, let redo = log.redoDone, let last = archive.lastSegment(fromTimeline: timeline) {
+            let stopped = WALSegmentName(timeline: last.timeline, containing: redo, segmentSize: last.segmentSize)
+            if stopped.number < last.number {
+                return "replay stopped at \(redo) in segment \(stopped.description.suffix(16)), but the archive continues to \(last): a WAL record there is damaged, so the copy would lack what follows"
+            }
         }
         switch target.kind {
         case .latest, .immediate:

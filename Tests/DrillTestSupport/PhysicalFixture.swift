@@ -60,7 +60,8 @@ public struct PhysicalFixture: Sendable {
     public static func make(
         label: String, batches: Int = 6, extraBackupsAfter: [Int] = [], format: Format = .tar, compression: String? = nil,
         primarySettings: [String: String] = [:],
-        prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil
+        prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil,
+        afterBaseBackup: (@Sendable (_ session: PostgresConnection) async throws -> Void)? = nil
     ) async throws -> PhysicalFixture {
         registerCleanup()
         let root = "/tmp/rdtest-pitr-\(label)-\(getpid())-\(UUID().uuidString.prefix(6))"
@@ -84,6 +85,7 @@ public struct PhysicalFixture: Sendable {
             _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
             try await prepare?(session, archive)
             try await fixture.takeBaseBackup(primary, name: "base1", format: format, compression: compression, rows: 0)
+            try await afterBaseBackup?(session)
             for batch in 1...batches {
                 _ = try await session.execute("INSERT INTO drill_events (batch) SELECT \(batch) FROM generate_series(1, \(rowsPerBatch))")
                 let state = try await session.query(

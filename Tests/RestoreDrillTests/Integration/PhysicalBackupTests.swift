@@ -284,4 +284,71 @@ struct PhysicalBackupTests {
         let phases = (try drill.report()["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(phases == ["plan", "verify"], "nothing is extracted from a backup that changed since it was recorded")
     }
+
+    /// PostgreSQL takes a record with a bad CRC for the end of WAL: replay "finishes" early and,
+    /// for latest, promotes. The drill must see that the archive goes on past where replay stopped.
+    @Test(arguments: ["latest", "time"])
+    func aFlippedByteInAWALSegmentIsAFailureNotAnEarlierCopy(target: String) async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("walflip-\(target)", fixture: fixture)
+        defer { drill.remove() }
+        // The segment holding the batches (the last one archived: pg_switch_wal ended it).
+        let victim = try #require(fixture.archivedSegments.last)
+        try drill.breakArchive(of: fixture) { archive in
+            var data = try Data(contentsOf: URL(fileURLWithPath: archive + "/" + victim))
+            let offset = try #require(Self.offsetOfFirstBatchRecord(in: data))
+            data[offset] ^= 0xFF
+            try data.write(to: URL(fileURLWithPath: archive + "/" + victim))
+        }
+        if target == "time" { drill.target = "{time: '\(Self.iso(fixture.marks[4].time))'}" }
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let failure = try drill.cases(ofSuite: "verify").first { $0["status"] as? String == "failed" }
+        let message = failure?["message"] as? String ?? ""
+        #expect(message.contains("WAL segment \(victim) in \(drill.archive) is damaged at LSN"), "\(message)")
+        let phases = (try drill.report()["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(phases == ["plan", "verify"])
+    }
+
+    /// With a compressed archive pg_waldump cannot read ahead; replay itself must not end
+    /// silently at a damaged record when later segments exist.
+    @Test func replayThatStopsShortOfTheArchivesEndIsAFailure() async throws {
+        let fixture = try await PhysicalFixture.make(label: "walflip-mid", batches: 3, afterBaseBackup: { session in
+            // About 30 MB of WAL between the base backup and the batches, so they land in a later segment.
+            _ = try await session.execute("CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 120000) g")
+        })
+        defer { fixture.remove() }
+        var drill = try PhysicalDrill("walflip-mid", fixture: fixture)
+        defer { drill.remove() }
+        let segments = fixture.archivedSegments
+        #expect(segments.count >= 4, "\(segments)")
+        let victim = segments[segments.count - 2]
+        try drill.breakArchive(of: fixture) { archive in
+            var data = try Data(contentsOf: URL(fileURLWithPath: archive + "/" + victim))
+            data[data.count / 2] ^= 0xFF
+            try data.write(to: URL(fileURLWithPath: archive + "/" + victim))
+        }
+        for segment in segments {
+            let gzip = try await ProcessRunner.run(ToolInvocation(executable: "gzip", arguments: ["-q", drill.archive + "/" + segment]))
+            #expect(gzip.succeeded)
+        }
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let recover = try drill.cases(ofSuite: "recover").first
+        #expect(recover?["status"] as? String == "failed")
+        let message = recover?["message"] as? String ?? ""
+        #expect(message.contains("but the archive continues to"), "\(message)")
+        let skipped = try drill.cases(ofSuite: "verify").first { $0["name"] as? String == "WAL records replay needs are intact (pg_waldump)" }
+        #expect(skipped?["status"] as? String == "skipped")
+    }
+
+    /// The middle of the segment's written part (the rest of a switched segment is zeros).
+    static func offsetOfFirstBatchRecord(in data: Data) -> Int? {
+        guard let last = data.lastIndex(where: { $0 != 0 }), last > 1024 else { return nil }
+        return last / 2
+    }
 }
