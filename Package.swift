@@ -51,6 +51,11 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Parser fuzzing: a normal build makes a stub; scripts/fuzz builds it with libFuzzer.
+        .executableTarget(
+            name: "restore-drill-fuzz", dependencies: ["Drill", "DrillSupport", "Checks", "Recovery", "Restore"],
+            swiftSettings: strict),
+
         .target(
             name: "DrillTestSupport",
             dependencies: ["Drill", "DrillSupport", "PostgresClient", "Provisioning", "Recovery", "Restore"],

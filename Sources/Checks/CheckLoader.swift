@@ -37,6 +37,11 @@ public enum CheckLoader {
         return [try parseCheck(root, pack: pack, path: path)]
     }
 
+    /// Parses one check from an already parsed node (the fuzz target's entry; files go through `loadFile`).
+    public static func parseCheckForFuzzing(_ node: YAMLValue) throws(ConfigError) -> CheckDefinition {
+        try parseCheck(node, pack: "fuzz", path: "fuzz.yaml")
+    }
+
     static func parseCheck(_ node: YAMLValue, pack: String, path: String) throws(ConfigError) -> CheckDefinition {
         try node.rejectUnknownKeys(checkKeys)
         let id = try node.required("id").string()

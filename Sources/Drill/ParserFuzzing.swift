@@ -1,0 +1,31 @@
+import Checks
+import DrillSupport
+import Foundation
+import Recovery
+import Restore
+
+/// Feeds untrusted bytes to every parser that reads input a drill does not control: drill
+/// files, check files, backup metadata, backup labels and history files, pg_restore TOC
+/// headers, server logs, WAL file names, timestamps and LSNs. Each must return a value or a
+/// clear error, never crash. Used by the libFuzzer target and the bounded fuzz tests.
+public enum ParserFuzzing {
+    /// Runs every parser over `data`.
+    public static func exercise(_ data: Data) {
+        let text = String(decoding: data, as: UTF8.self)
+        if let root = try? YAMLValue.parse(text, file: "fuzz.yaml") {
+            _ = try? DrillFileParser.parse(root, path: "fuzz.yaml")
+            _ = try? CheckLoader.parseCheckForFuzzing(root)
+        }
+        _ = try? JSONDecoder.drill.decode(BackupMetadata.self, from: data)
+        _ = BackupLabel.parse(text)
+        _ = DumpInspector.parseTOCHeader(text)
+        _ = DumpInspector.parsePlainHeader(text)
+        _ = RecoveryLog.parse(text)
+        _ = TimestampText.parse(text)
+        _ = LSN(text)
+        _ = WALSegmentName(text)
+        _ = DrillDuration.parse(text)
+        _ = SecretReference.parse(text)
+        _ = SecretMasker().mask(text)
+    }
+}
