@@ -80,9 +80,10 @@ public final class PgCtlServer: ProvisionedServer {
                 ],
                 workingDirectory: root, user: owner, displayName: "initdb"))
         guard result.succeeded else {
-            throw ProvisionError(
-                .initdbFailed,
-                "initdb \(result.terminationDescription) in \(dataDirectory): \(Self.lastLines(result.standardError + result.standardOutput, 8))")
+            // initdb prints progress on stdout and the reason on stderr: lead with the reason.
+            let reason = result.standardError.isEmpty ? Self.lastLines(result.standardOutput, 8) : Self.lastLines(result.standardError, 8)
+            let hint = reason.contains("No space left on device") ? " The temp dir's filesystem is full: set TMPDIR to a larger one." : ""
+            throw ProvisionError(.initdbFailed, "initdb \(result.terminationDescription) in \(dataDirectory): \(reason)\(hint)")
         }
         var effective = settings
         if quarantined { effective.merge(try writeAuthenticationFiles(localMethod: "scram-sha-256")) { $1 } }

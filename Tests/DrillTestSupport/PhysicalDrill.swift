@@ -14,6 +14,8 @@ public struct PhysicalDrill: Sendable {
     public var extraBackup: [String] = []
     public var extraRecovery: [String] = []
     public var extraChecks: [String] = []
+    /// `variables:` entries (`name: value`).
+    public var variables: [String] = []
 
     /// A drill of `fixture` in a new workspace.
     public init(_ label: String, fixture: PhysicalFixture) throws {
@@ -45,6 +47,7 @@ public struct PhysicalDrill: Sendable {
             "  wal_archive: \(archive)",
         ]
         lines += extraBackup.map { "  " + $0 }
+        lines += variables.isEmpty ? [] : ["variables:"] + variables.map { "  " + $0 }
         lines += ["postgres: {provisioner: pg_ctl}", "recovery:", "  target: \(target)", "  timeout: 5m"] + extraRecovery.map { "  " + $0 }
         lines += checks.isEmpty ? [] : ["checks:"] + checks.map { "  - \($0)" }
         lines += ["reports: {dir: \(reports)}"]

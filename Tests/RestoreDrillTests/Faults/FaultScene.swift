@@ -1,0 +1,79 @@
+import DrillSupport
+import DrillTestSupport
+import Foundation
+import Restore
+import Synchronization
+
+/// One prepared fault: the drill file to run, what must stay untouched, and how to interfere.
+struct FaultScene: Sendable {
+    let workspace: TestWorkspace
+    /// The drill file.
+    var drillPath = ""
+    /// Files and folders checksummed before and after the drill (the backup, the archive).
+    var sources: [String] = []
+    /// Extra `run` options.
+    var options: [String] = []
+    /// A signal sent to the drill once a line containing `after` appears (needs --verbose).
+    var interrupt: (after: String, signal: Int32)?
+    /// Kill the drill's PostgreSQL server (SIGKILL) once a line containing this appears.
+    var killServerAfter: String?
+    /// Run after the drill (unmount a filesystem...).
+    var cleanup: (@Sendable () -> Void)?
+
+    /// A secret every case supplies by reference; it must never be printed.
+    static let secret = "fault-secret-" + String(UUID().uuidString.prefix(10))
+    static var environment: [String: String] {
+        SampleDrill.passwordEnvironment.merging(["RD_FAULT_SECRET": secret]) { $1 }
+    }
+
+    /// A logical drill of the sample app with the secret wired in.
+    static func logical(_ label: String, format: DumpFormat = .custom, edit: (inout SampleDrill) throws -> Void = { _ in }) async throws
+        -> (FaultScene, SampleDrill)
+    {
+        var sample = try await SampleDrill.prepare(label, format: format)
+        sample.drill.variables.append("fault_secret: env:RD_FAULT_SECRET")
+        try edit(&sample)
+        var scene = FaultScene(workspace: sample.workspace)
+        scene.drillPath = try sample.workspace.write("drill.yaml", sample.drill.yaml)
+        scene.sources = [sample.artifact, BackupMetadata.sidecarPath(for: sample.artifact)].filter {
+            FileManager.default.fileExists(atPath: $0)
+        }
+        return (scene, sample)
+    }
+
+    /// A physical drill of `fixture` with the secret wired in.
+    static func physical(_ label: String, fixture: PhysicalFixture, edit: (inout PhysicalDrill) throws -> Void = { _ in }) throws -> FaultScene {
+        var drill = try PhysicalDrill(label, fixture: fixture)
+        drill.variables = ["fault_secret: env:RD_FAULT_SECRET"]
+        try edit(&drill)
+        var scene = FaultScene(workspace: drill.workspace)
+        scene.drillPath = try drill.workspace.write("drill.yaml", try drill.yaml())
+        scene.sources = [drill.catalog, drill.archive]
+        return scene
+    }
+
+    /// Runs the drill through the built executable, interfering as set up.
+    func run() async throws -> DrillCLI.Run {
+        let pid = Atomic<Int32>(0)
+        let workspace = self.workspace
+        let interrupt = self.interrupt
+        let killServerAfter = self.killServerAfter
+        let fired = Atomic<Bool>(false)
+        let verbose = interrupt != nil || killServerAfter != nil
+        return try await DrillCLI.run(
+            ["run"] + (verbose ? ["--verbose"] : []) + options + [drillPath], workspace: workspace, environment: Self.environment,
+            onStart: { pid.store($0, ordering: .relaxed) },
+            onLine: { line in
+                if let interrupt, line.contains(interrupt.after), !fired.exchange(true, ordering: .relaxed) {
+                    Thread.sleep(forTimeInterval: 0.5)
+                    kill(pid.load(ordering: .relaxed), interrupt.signal)
+                }
+                if let killServerAfter, line.contains(killServerAfter), !fired.exchange(true, ordering: .relaxed) {
+                    Thread.sleep(forTimeInterval: 0.5)
+                    for process in LiveProcesses.all() where process.commandLine.contains(workspace.path) && process.commandLine.contains("/postgres ") {
+                        kill(process.pid, SIGKILL)
+                    }
+                }
+            })
+    }
+}
