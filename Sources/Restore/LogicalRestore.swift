@@ -50,7 +50,9 @@ public struct LogicalRestore: RestoreMethod {
         do {
             let connection = try await PostgresConnection.connect(server.connection)
             defer { connection.close() }
-            _ = try await connection.execute("CREATE DATABASE \(quoteIdentifier(database))")
+            // A dump of `postgres` (or another database a fresh cluster has) goes into the empty one there.
+            let exists = try await connection.query("SELECT count(*) FROM pg_database WHERE datname = $1", [database]).int() == 1
+            if !exists { _ = try await connection.execute("CREATE DATABASE \(quoteIdentifier(database))") }
         } catch {
             throw RestoreError(.error, step: "create database", "cannot create database \(database) in the drill server: \(error)")
         }
@@ -99,7 +101,24 @@ public struct LogicalRestore: RestoreMethod {
         ]
     }
 
+    /// Creates, as NOLOGIN roles, the roles a plain dump names that the fresh cluster lacks.
+    private func createReferencedRoles(on server: any ProvisionedServer) async throws -> [String] {
+        let referenced = try await PlainDumpRoles.referenced(path: artifactPath, compression: inspection.compression)
+        guard !referenced.isEmpty else { return [] }
+        do {
+            let connection = try await PostgresConnection.connect(server.connection)
+            defer { connection.close() }
+            let existing = Set(try await connection.query("SELECT rolname FROM pg_roles").rows.compactMap { $0[0] })
+            let missing = referenced.subtracting(existing).sorted()
+            for role in missing { _ = try await connection.execute("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN") }
+            return missing.isEmpty ? [] : ["created the roles the dump names, as NOLOGIN (roles are not part of a pg_dump): \(missing.joined(separator: ", "))"]
+        } catch {
+            throw RestoreError(.error, step: "create roles", "cannot create the roles the dump names: \(error)")
+        }
+    }
+
     private func runPsql(server: any ProvisionedServer, environment: [String: String]) async throws -> [String] {
+        let roleNotes = try await createReferencedRoles(on: server)
         var psql = ToolInvocation(
             executable: server.binaries.path("psql"),
             arguments: ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--dbname=\(database)", "--file=-"],
@@ -120,7 +139,7 @@ public struct LogicalRestore: RestoreMethod {
             result = try await ProcessRunner.run(psql)
         }
         guard result.succeeded else { throw Self.classify(tool: "psql", result: result) }
-        return ["psql \(server.binaries.version) ran the plain SQL dump with ON_ERROR_STOP"]
+        return roleNotes + ["psql \(server.binaries.version) ran the plain SQL dump with ON_ERROR_STOP"]
     }
 
     /// Turns a failed restore tool into a failure (the backup is bad) or an error (we could not restore).
