@@ -23,17 +23,34 @@ public struct CheckDefinition: Sendable, Identifiable {
     public var failureMessage: String?
 }
 
-/// The kinds of check; `sql` first, `command` and the built-in kinds plug in here.
+/// The kinds of check; the built-in kinds plug in here.
 public enum CheckKind: Sendable {
     /// A query and what its result must be.
     case sql(SQLCheck)
+    /// Any executable, given the restored server in the libpq variables.
+    case command(CommandCheck)
 
     /// The drill-file name of the kind.
     public var name: String {
         switch self {
         case .sql: return "sql"
+        case .command: return "command"
         }
     }
+}
+
+/// An executable run against the restored server: `psql`, `pg_prove`, a shell or bats script.
+/// Exit 0 passes, 77 skips, 1 fails, anything else is an error; TAP on standard output turns
+/// into one test case per TAP test.
+public struct CommandCheck: Sendable {
+    /// The program: a path (relative to the check file's folder) or a name looked up in PATH.
+    public var program: String
+    /// Its arguments, passed as they are (no shell).
+    public var arguments: [String]
+    /// Variables added to its environment.
+    public var environment: [String: String]
+    /// Its working directory (default: the check file's folder).
+    public var workingDirectory: String
 }
 
 /// A query run against the restored database and the expectation on its result.

@@ -5,6 +5,7 @@ import Foundation
 public enum CheckLoader {
     static let checkKeys: Set<String> = [
         "id", "name", "description", "tags", "timeout", "kind", "query", "database", "params", "expect", "message",
+        "run", "args", "env", "workdir",
     ]
     /// Default per-check timeout.
     public static let defaultTimeout: Duration = .seconds(60)
@@ -52,8 +53,9 @@ public enum CheckLoader {
         let kind: CheckKind
         switch kindName {
         case "sql": kind = .sql(try parseSQL(node))
+        case "command": kind = .command(try parseCommand(node, path: path))
         default:
-            throw try node.required("kind").error("unknown check kind '\(kindName)'; this version supports: sql")
+            throw try node.required("kind").error("unknown check kind '\(kindName)'; this version supports: sql, command")
         }
         return CheckDefinition(
             id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string(),
@@ -67,6 +69,22 @@ public enum CheckLoader {
         return SQLCheck(
             query: query, database: try node["database"]?.string(), parameters: try node["params"]?.stringList() ?? [],
             expectation: try parseExpectation(expect))
+    }
+
+    static func parseCommand(_ node: YAMLValue, path: String) throws(ConfigError) -> CommandCheck {
+        let folder = (path as NSString).deletingLastPathComponent
+        var program = try node.required("run", hint: "the program to run, e.g. run: ./smoke.sh or run: pg_prove").string()
+        if program.contains("/") && !program.hasPrefix("/") { program = ((folder + "/" + program) as NSString).standardizingPath }
+        var environment: [String: String] = [:]
+        if let env = node["env"] {
+            for (key, value) in try env.entries() { environment[key] = try value.string() }
+        }
+        var workingDirectory = folder.isEmpty ? "." : folder
+        if let workdir = try node["workdir"]?.string() {
+            workingDirectory = workdir.hasPrefix("/") ? workdir : ((folder + "/" + workdir) as NSString).standardizingPath
+        }
+        return CommandCheck(
+            program: program, arguments: try node["args"]?.stringList() ?? [], environment: environment, workingDirectory: workingDirectory)
     }
 
     static func parseExpectation(_ node: YAMLValue) throws(ConfigError) -> SQLExpectation {

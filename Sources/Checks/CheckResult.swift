@@ -18,4 +18,9 @@ public struct CheckResult: Sendable {
     public var message: String
     /// What the check observed (the value, the row count), for the report body.
     public var observed: String
+    /// A command check's standard output and error (masked, maybe truncated).
+    public var standardOutput: String = ""
+    public var standardError: String = ""
+    /// The TAP a command check printed, when it printed TAP.
+    public var tap: TAPDocument?
 }

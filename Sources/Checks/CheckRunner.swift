@@ -31,9 +31,29 @@ public enum CheckRunner {
         }
     }
 
-    /// Runs one check under its timeout. On timeout the query is cancelled server-side.
+    /// Runs one check under its timeout. On timeout the query is cancelled server-side, or the
+    /// command's process group is killed.
     public static func runOne(_ check: CheckDefinition, context: CheckContext) async -> CheckResult {
         let start = ContinuousClock.now
+        if case .command(let spec) = check.kind {
+            let result = await withTaskGroup(of: CheckResult?.self) { group in
+                group.addTask { await CommandCheckRunner.run(check, spec: spec, context: context) }
+                group.addTask {
+                    try? await Task.sleep(for: check.timeout)
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                while await group.next() != nil {}
+                return first ?? CheckResult(
+                    check: check, status: .error, duration: .zero,
+                    message: "timed out after \(DrillDuration.format(check.timeout)); its process group was killed", observed: "")
+            }
+            var timed = result
+            timed.duration = ContinuousClock.now - start
+            if timed.status == .failed, let custom = check.failureMessage { timed.message = "\(custom) (\(timed.message))" }
+            return timed
+        }
         let outcome = await withTaskGroup(of: (CheckStatus, String, String)?.self) { group in
             group.addTask { await evaluate(check, context: context) }
             group.addTask {
@@ -56,6 +76,7 @@ public enum CheckRunner {
     static func evaluate(_ check: CheckDefinition, context: CheckContext) async -> (CheckStatus, String, String) {
         switch check.kind {
         case .sql(let spec): return await SQLCheckRunner.run(check, spec: spec, context: context)
+        case .command: return (.error, "command checks run through CommandCheckRunner", "")
         }
     }
 }

@@ -94,9 +94,14 @@ public struct DrillRunner: Sendable {
             suite.cases += await QuarantineAudit.audit(server.connection.with(database: plan.database), listenOnLoopback: plan.file.postgres.listenOnLoopback)
         }
 
-        let context = CheckContext(
+        var context = CheckContext(
             connection: server.connection.with(database: plan.database), variables: variables.values,
-            recoveryPoint: plan.backupCreatedAt, concurrency: plan.file.checkConcurrency ?? 4)
+            recoveryPoint: state.recovery?.lastCommitTime ?? plan.backupCreatedAt, concurrency: plan.file.checkConcurrency ?? 4)
+        context.drillEnvironment = [
+            "DRILL_NAME": plan.file.name, "DRILL_DATABASE": plan.database, "DRILL_REPORT_DIR": plan.reportsDirectory,
+            "DRILL_RECOVERY_TARGET": plan.physical.map { "\($0.target.typeName) \($0.target.valueText)" } ?? "end of logical dump",
+        ]
+        if let point = context.recoveryPoint { context.drillEnvironment["DRILL_RECOVERY_POINT"] = TimestampText.iso(point) }
         try Task.checkCancellation()
         progress.phaseStarted("checks")
         let checksStart = ContinuousClock.now

@@ -23,8 +23,12 @@ public struct ReportCase: Sendable, Codable {
     public var detail: String?
     /// Standard output of a command, or what the step observed.
     public var output: String?
+    /// Standard error of a command.
+    public var errorOutput: String?
 
     /// Creates a case.
+    enum CodingKeys: String, CodingKey { case name, id, status, seconds, message, detail, output, errorOutput = "error_output" }
+
     public init(
         name: String, id: String? = nil, status: CaseStatus, seconds: Double = 0, message: String? = nil,
         detail: String? = nil, output: String? = nil

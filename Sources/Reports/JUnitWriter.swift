@@ -45,13 +45,14 @@ public enum JUnitWriter {
         let body = XMLText.escape(item.detail ?? item.message ?? "")
         switch item.status {
         case .passed:
-            guard item.output != nil else { return xml + "/>\n" }
+            guard item.output != nil || item.errorOutput != nil else { return xml + "/>\n" }
             xml += ">\n"
         case .failed: xml += ">\n      <failure message=\"\(message)\" type=\"failure\">\(body)</failure>\n"
         case .error: xml += ">\n      <error message=\"\(message)\" type=\"error\">\(body)</error>\n"
         case .skipped: xml += ">\n      <skipped message=\"\(message)\"/>\n"
         }
         if let output = item.output, !output.isEmpty { xml += "      <system-out>\(XMLText.escape(output))</system-out>\n" }
+        if let errors = item.errorOutput, !errors.isEmpty { xml += "      <system-err>\(XMLText.escape(errors))</system-err>\n" }
         return xml + "    </testcase>\n"
     }
 }
