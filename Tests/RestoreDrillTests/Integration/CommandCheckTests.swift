@@ -55,4 +55,33 @@ struct CommandCheckTests {
         #expect(junit.contains("<system-err>cannot parse config\n</system-err>"))
         #expect(try await DrillCLI.schemaProblems(junit: sample.reports + "/junit.xml") == nil)
     }
+
+    /// pgTAP test files run unchanged through pg_prove; each pgTAP assertion becomes a test case.
+    @Test func pgTAPFilesRunThroughPgProve() async throws {
+        var sample = try await SampleDrill.prepare("pgtap")
+        defer { sample.remove() }
+        try sample.workspace.write(
+            "pgtap/tests/schema.sql",
+            """
+            BEGIN;
+            CREATE EXTENSION IF NOT EXISTS pgtap;
+            SELECT plan(3);
+            SELECT has_table('app', 'users', 'users table restored');
+            SELECT has_table('app', 'audit_log', 'audit log restored');
+            SELECT has_table('app', 'invoices', 'invoices restored');
+            SELECT * FROM finish();
+            ROLLBACK;
+            """)
+        try sample.workspace.write(
+            "pgtap/pgtap.yaml",
+            "id: pgtap.schema\nname: pgTAP schema tests\nkind: command\nrun: pg_prove\nargs: [--verbose, tests/schema.sql]\ntimeout: 60s\n")
+        sample.drill.checks = [sample.workspace.file("pgtap")]
+
+        let run = try await sample.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let cases = try sample.cases(ofSuite: "checks.pgtap")
+        #expect(cases.map { $0["status"] as? String } == ["passed", "passed", "failed"], "\(cases)")
+        #expect(cases.last?["name"] as? String == "pgTAP schema tests: invoices restored")
+    }
 }
