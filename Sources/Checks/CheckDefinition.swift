@@ -21,6 +21,13 @@ public struct CheckDefinition: Sendable, Identifiable {
     public var file: String
     /// Message to use when it fails, instead of the generic one.
     public var failureMessage: String?
+    /// Ids of checks that must have passed before this one starts.
+    public var after: [String] = []
+
+    /// True when `selector` names this check: its id, one of its tags, or its pack.
+    public func matches(_ selector: String) -> Bool {
+        id == selector || tags.contains(selector) || pack == selector
+    }
 }
 
 /// The kinds of check; the built-in kinds plug in here.

@@ -5,7 +5,7 @@ import Foundation
 public enum CheckLoader {
     static let checkKeys: Set<String> = [
         "id", "name", "description", "tags", "timeout", "kind", "query", "database", "params", "expect", "message",
-        "run", "args", "env", "workdir",
+        "run", "args", "env", "workdir", "after",
     ]
     /// Default per-check timeout.
     public static let defaultTimeout: Duration = .seconds(60)
@@ -38,6 +38,28 @@ public enum CheckLoader {
         return [try parseCheck(root, pack: pack, path: path)]
     }
 
+    /// Checks that every `after:` names a check of the drill and that they form no cycle.
+    public static func validateOrder(_ checks: [CheckDefinition]) throws(ConfigError) {
+        let ids = Set(checks.map(\.id))
+        for check in checks {
+            for dependency in check.after where !ids.contains(dependency) {
+                throw ConfigError(file: check.file, message: "check '\(check.id)' runs after '\(dependency)', which is not a check of this drill")
+            }
+        }
+        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        let byID = Dictionary(checks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        func visit(_ id: String, path: [String]) throws(ConfigError) {
+            if state[id] == 2 { return }
+            if state[id] == 1 {
+                throw ConfigError(file: byID[id]!.file, message: "checks depend on each other in a cycle: \((path + [id]).joined(separator: " → "))")
+            }
+            state[id] = 1
+            for next in byID[id]?.after ?? [] { try visit(next, path: path + [id]) }
+            state[id] = 2
+        }
+        for check in checks { try visit(check.id, path: []) }
+    }
+
     /// Parses one check from an already parsed node (the fuzz target's entry; files go through `loadFile`).
     public static func parseCheckForFuzzing(_ node: YAMLValue) throws(ConfigError) -> CheckDefinition {
         try parseCheck(node, pack: "fuzz", path: "fuzz.yaml")
@@ -57,10 +79,12 @@ public enum CheckLoader {
         default:
             throw try node.required("kind").error("unknown check kind '\(kindName)'; this version supports: sql, command")
         }
-        return CheckDefinition(
+        var check = CheckDefinition(
             id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string(),
             tags: try node["tags"]?.stringList() ?? [], timeout: try node["timeout"]?.duration() ?? defaultTimeout,
             kind: kind, pack: pack, file: path, failureMessage: try node["message"]?.string())
+        check.after = try node["after"]?.stringList() ?? []
+        return check
     }
 
     static func parseSQL(_ node: YAMLValue) throws(ConfigError) -> SQLCheck {

@@ -23,4 +23,13 @@ public struct CheckResult: Sendable {
     public var standardError: String = ""
     /// The TAP a command check printed, when it printed TAP.
     public var tap: TAPDocument?
+
+    /// A result.
+    public init(check: CheckDefinition, status: CheckStatus, duration: Duration, message: String, observed: String) {
+        self.check = check
+        self.status = status
+        self.duration = duration
+        self.message = message
+        self.observed = observed
+    }
 }

@@ -4,30 +4,51 @@ import Foundation
 /// Runs checks concurrently (bounded), each on its own connection with its own timeout,
 /// and returns the results in definition order so reports are stable.
 public enum CheckRunner {
-    /// Runs `checks`; `onFinish` is called as each one ends (progress lines).
+    /// Runs `checks`; `onFinish` is called as each one ends (progress lines). A check starts once
+    /// the checks it runs `after` have passed; when one of them did not pass, it is skipped.
     public static func run(
         _ checks: [CheckDefinition], context: CheckContext, onFinish: (@Sendable (CheckResult) -> Void)? = nil
     ) async -> [CheckResult] {
         var results = [CheckResult?](repeating: nil, count: checks.count)
+        let index = Dictionary(checks.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         await withTaskGroup(of: (Int, CheckResult).self) { group in
-            var next = 0
-            func launch() {
-                guard next < checks.count else { return }
-                let index = next
-                let check = checks[index]
-                next += 1
-                group.addTask { (index, await runOne(check, context: context)) }
+            var running = 0
+            var started = Set<Int>()
+            func launchReady() {
+                var progress = true
+                while progress {
+                    progress = false
+                    for (position, check) in checks.enumerated() where !started.contains(position) {
+                        let dependencies = check.after.compactMap { index[$0] }
+                        guard dependencies.allSatisfy({ results[$0] != nil }) else { continue }
+                        if let blocker = dependencies.first(where: { results[$0]?.status != .passed }) {
+                            started.insert(position)
+                            let skipped = CheckResult(
+                                check: check, status: .skipped, duration: .zero,
+                                message: "not run: it runs after \(checks[blocker].id), which \(results[blocker]!.status == .skipped ? "was skipped" : "did not pass")",
+                                observed: "")
+                            results[position] = skipped
+                            onFinish?(skipped)
+                            progress = true
+                            continue
+                        }
+                        guard running < max(1, context.concurrency), !Task.isCancelled else { continue }
+                        started.insert(position)
+                        running += 1
+                        group.addTask { (position, await runOne(check, context: context)) }
+                    }
+                }
             }
-            for _ in 0..<max(1, context.concurrency) { launch() }
-            for await (index, result) in group {
-                results[index] = result
+            launchReady()
+            for await (position, result) in group {
+                running -= 1
+                results[position] = result
                 onFinish?(result)
-                if Task.isCancelled { continue }
-                launch()
+                launchReady()
             }
         }
-        return checks.indices.map { index in
-            results[index] ?? CheckResult(check: checks[index], status: .skipped, duration: .zero, message: "not run: the drill was interrupted", observed: "")
+        return checks.indices.map { position in
+            results[position] ?? CheckResult(check: checks[position], status: .skipped, duration: .zero, message: "not run: the drill was interrupted", observed: "")
         }
     }
 

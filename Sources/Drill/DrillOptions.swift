@@ -13,6 +13,10 @@ public struct DrillOptions: Sendable {
     public var checkSearchPaths: [String]
     /// `--target-time` and friends: replaces the drill file's recovery target.
     public var targetOverride: RecoveryTargetKind?
+    /// `--only`: run only checks with these ids, tags or packs.
+    public var only: [String] = []
+    /// `--skip`: leave out checks with these ids, tags or packs.
+    public var skip: [String] = []
 
     /// Creates options.
     public init(

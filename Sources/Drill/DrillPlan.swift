@@ -59,6 +59,8 @@ public struct DrillPlan: Sendable {
     public var database: String
     /// Checks to run, in report order.
     public var checks: [CheckDefinition]
+    /// Checks `--only`/`--skip` left out (reported as skipped, so the report says what was not checked).
+    public var checksLeftOut: [CheckDefinition]
     /// Where reports go.
     public var reportsDirectory: String
     /// Parallel restore jobs.
@@ -128,6 +130,7 @@ public struct DrillPlan: Sendable {
         for check in checks {
             lines.append("    - [\(check.pack)] \(check.id): \(check.name) (\(check.kind.name), timeout \(DrillDuration.format(check.timeout)))")
         }
+        if !checksLeftOut.isEmpty { lines.append("  left out: \(checksLeftOut.map(\.id).joined(separator: ", ")) (--only/--skip)") }
         lines.append("  reports:   \(reportsDirectory)")
         return lines.joined(separator: "\n")
     }

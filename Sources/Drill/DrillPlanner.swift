@@ -16,13 +16,13 @@ public enum DrillPlanner {
         let backup = file.backup.isPhysical ? try await planPhysical(file, options: options) : try await planLogical(file)
         let binaries = try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
         let variables = try await ResolvedVariables.resolve(file.variables)
-        let checks = try loadChecks(file, options: options)
+        let (checks, leftOut) = try select(try loadChecks(file, options: options), options: options)
         try validateParameters(checks, variables: variables)
         let plan = DrillPlan(
             file: file, artifactPath: backup.artifactPath, metadata: backup.metadata, metadataPath: backup.metadataPath,
             backup: backup.plan, expectedSize: backup.expectedSize, expectedSHA256: backup.expectedSHA256,
             backupCreatedAt: backup.createdAt, sourceServerVersion: backup.sourceVersion, majorVersion: backup.majorVersion,
-            serverBinaries: binaries, database: backup.database, checks: checks, reportsDirectory: reportsDirectory(file, options: options),
+            serverBinaries: binaries, database: backup.database, checks: checks, checksLeftOut: leftOut, reportsDirectory: reportsDirectory(file, options: options),
             jobs: options.jobs ?? file.restore.jobs ?? min(4, ProcessInfo.processInfo.activeProcessorCount))
         return (plan, variables)
     }
@@ -146,26 +146,9 @@ public enum DrillPlanner {
     static func loadChecks(_ file: DrillFile, options: DrillOptions) throws(ConfigError) -> [CheckDefinition] {
         var checks: [CheckDefinition] = []
         for reference in file.checks {
-            let entry = reference.entry
-            let located = { (message: String) in
-                ConfigError(file: file.path, line: reference.line, column: reference.column, message: message)
-            }
-            if entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") {
-                let path = resolvePath(entry, base: file.baseDirectory)
-                guard FileManager.default.fileExists(atPath: path) else { throw located("check file \(path) does not exist") }
-                let pack = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
-                checks += try CheckLoader.loadFile(path: path, pack: pack)
-            } else if entry.contains("/") {
-                let path = resolvePath(entry, base: file.baseDirectory)
-                guard FileManager.default.fileExists(atPath: path) else { throw located("check directory \(path) does not exist") }
-                checks += try CheckLoader.loadPack(directory: path)
-            } else {
-                let searched = [file.baseDirectory + "/checks"] + options.checkSearchPaths
-                guard let directory = searched.map({ $0 + "/" + entry }).first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                    throw located("no check pack named '\(entry)' (looked in \(searched.joined(separator: ", "))); give a path to a folder or a .yaml file instead")
-                }
-                checks += try CheckLoader.loadPack(directory: directory)
-            }
+            checks += try CheckLocator.load(
+                reference.entry, base: file.baseDirectory, searchPaths: options.checkSearchPaths
+            ) { message in ConfigError(file: file.path, line: reference.line, column: reference.column, message: message) }
         }
         var seen: [String: String] = [:]
         for check in checks {
@@ -174,7 +157,20 @@ public enum DrillPlanner {
             }
             seen[check.id] = check.file
         }
+        try CheckLoader.validateOrder(checks)
         return checks
+    }
+
+    /// Splits checks into those `--only`/`--skip` select and those they leave out.
+    static func select(_ checks: [CheckDefinition], options: DrillOptions) throws(ConfigError) -> (run: [CheckDefinition], leftOut: [CheckDefinition]) {
+        for selector in options.only + options.skip where !checks.contains(where: { $0.matches(selector) }) {
+            throw ConfigError(file: "--only/--skip", message: "'\(selector)' matches no check id, tag or pack of this drill")
+        }
+        let chosen = checks.filter { check in
+            (options.only.isEmpty || options.only.contains(where: check.matches)) && !options.skip.contains(where: check.matches)
+        }
+        let chosenIDs = Set(chosen.map(\.id))
+        return (chosen, checks.filter { !chosenIDs.contains($0.id) })
     }
 
     static func validateParameters(_ checks: [CheckDefinition], variables: ResolvedVariables) throws(ConfigError) {

@@ -105,8 +105,11 @@ public struct DrillRunner: Sendable {
         try Task.checkCancellation()
         progress.phaseStarted("checks")
         let checksStart = ContinuousClock.now
-        let results = await CheckRunner.run(plan.checks, context: context) { result in
+        var results = await CheckRunner.run(plan.checks, context: context) { result in
             progress.detail("check \(result.check.id): \(result.status.rawValue)")
+        }
+        results += plan.checksLeftOut.map {
+            CheckResult(check: $0, status: .skipped, duration: .zero, message: "not selected (--only/--skip)", observed: "")
         }
         for suite in CheckSuites.suites(from: results) {
             recorder.append(suite)

@@ -36,7 +36,7 @@ struct RestoreDrill: AsyncParsableCommand {
             2 the drill file or arguments are wrong, 3 the harness could not run, 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self])
+        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self, ChecksCommand.self])
 }
 
 /// Options every drill-running command shares.
@@ -66,6 +66,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Parallel pg_restore jobs (overrides restore.jobs).") var jobs: Int?
     @Flag(name: .long, help: "Leave the restored server running and print how to connect and stop it.") var keep = false
     @OptionGroup var target: TargetOptions
+    @OptionGroup var selection: SelectionOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -75,11 +76,14 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         output.bootstrapLogging()
-        let options = DrillOptions(
+        var options = DrillOptions(
             reportsDirectory: reports, jobs: jobs, keep: keep, checkSearchPaths: ResourceLocator.checkSearchPaths,
             targetOverride: try target.kind())
+        options.only = selection.only
+        options.skip = selection.skip
+        let drillOptions = options
         let progress = output.progress()
-        let outcome = await SignalScope.run { await DrillRunner(options: options, progress: progress).run(drillFile: drillFile) }
+        let outcome = await SignalScope.run { await DrillRunner(options: drillOptions, progress: progress).run(drillFile: drillFile) }
         Conclusion.print(outcome, quiet: output.quiet)
         throw ExitCode(outcome.exitCode.rawValue)
     }
@@ -92,13 +96,16 @@ struct Plan: AsyncParsableCommand {
     @Argument(help: "The drill file (YAML).") var drillFile: String
     @Option(name: .long, help: "Parallel pg_restore jobs.") var jobs: Int?
     @OptionGroup var target: TargetOptions
+    @OptionGroup var selection: SelectionOptions
 
     func validate() throws { _ = try target.kind() }
 
     func run() async throws {
         do {
             let file = try DrillFileParser.load(path: drillFile)
-            let options = DrillOptions(jobs: jobs, checkSearchPaths: ResourceLocator.checkSearchPaths, targetOverride: try target.kind())
+            var options = DrillOptions(jobs: jobs, checkSearchPaths: ResourceLocator.checkSearchPaths, targetOverride: try target.kind())
+            options.only = selection.only
+            options.skip = selection.skip
             let (plan, _) = try await DrillPlanner.plan(file, options: options)
             Swift.print(plan.summary)
         } catch {
