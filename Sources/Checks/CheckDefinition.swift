@@ -36,14 +36,35 @@ public enum CheckKind: Sendable {
     case sql(SQLCheck)
     /// Any executable, given the restored server in the libpq variables.
     case command(CommandCheck)
+    /// Listed tables exist and are readable, some with a minimum row count.
+    case tables(TablesCheck)
+    /// The newest value of a timestamp column is within a duration of the recovery point.
+    case freshness(SQLCheck)
 
     /// The drill-file name of the kind.
     public var name: String {
         switch self {
         case .sql: return "sql"
         case .command: return "command"
+        case .tables: return "tables"
+        case .freshness: return "freshness"
         }
     }
+}
+
+/// Tables that must exist and be readable: `schema.table`, globs allowed (`app.audit_*`).
+public struct TablesCheck: Sendable {
+    /// One entry of the list.
+    public struct Entry: Sendable, Equatable {
+        /// `schema.table`, with `*` and `?` as wildcards.
+        public var pattern: String
+        /// Each matching table must hold at least this many rows.
+        public var minimumRows: Int?
+    }
+
+    public var entries: [Entry]
+    /// Database to look in; the restored one when nil.
+    public var database: String?
 }
 
 /// An executable run against the restored server: `psql`, `pg_prove`, a shell or bats script.

@@ -5,7 +5,7 @@ import Foundation
 public enum CheckLoader {
     static let checkKeys: Set<String> = [
         "id", "name", "description", "tags", "timeout", "kind", "query", "database", "params", "expect", "message",
-        "run", "args", "env", "workdir", "after",
+        "run", "args", "env", "workdir", "after", "tables", "table", "column", "within",
     ]
     /// Default per-check timeout.
     public static let defaultTimeout: Duration = .seconds(60)
@@ -76,8 +76,10 @@ public enum CheckLoader {
         switch kindName {
         case "sql": kind = .sql(try parseSQL(node))
         case "command": kind = .command(try parseCommand(node, path: path))
+        case "tables": kind = .tables(try parseTables(node))
+        case "freshness": kind = .freshness(try parseFreshness(node))
         default:
-            throw try node.required("kind").error("unknown check kind '\(kindName)'; this version supports: sql, command")
+            throw try node.required("kind").error("unknown check kind '\(kindName)'; this version supports: sql, command, tables, freshness")
         }
         var check = CheckDefinition(
             id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string(),
@@ -109,6 +111,34 @@ public enum CheckLoader {
         }
         return CommandCheck(
             program: program, arguments: try node["args"]?.stringList() ?? [], environment: environment, workingDirectory: workingDirectory)
+    }
+
+    static func parseTables(_ node: YAMLValue) throws(ConfigError) -> TablesCheck {
+        var entries: [TablesCheck.Entry] = []
+        for item in try node.required("tables", hint: "list schema.table names, globs allowed, e.g. [app.users, app.audit_*]").sequence() {
+            if item.isMapping {
+                try item.rejectUnknownKeys(["name", "min_rows"])
+                entries.append(TablesCheck.Entry(pattern: try item.required("name").string(), minimumRows: try item["min_rows"]?.int()))
+            } else {
+                entries.append(TablesCheck.Entry(pattern: try item.string(), minimumRows: nil))
+            }
+        }
+        for entry in entries where !entry.pattern.contains(".") {
+            throw node.error("'\(entry.pattern)' must be schema-qualified (schema.table)")
+        }
+        return TablesCheck(entries: entries, database: try node["database"]?.string())
+    }
+
+    /// `freshness` is a `within` query on max(column), with both names quoted as identifiers.
+    static func parseFreshness(_ node: YAMLValue) throws(ConfigError) -> SQLCheck {
+        let table = try node.required("table", hint: "the schema.table to look at").string()
+        let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw try node.required("table").error("'\(table)' must be schema-qualified (schema.table)") }
+        let column = try node.required("column", hint: "the timestamptz column that records when rows were written").string()
+        let quoted = { (name: String) in "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        return SQLCheck(
+            query: "SELECT max(\(quoted(column))) FROM \(quoted(parts[0])).\(quoted(parts[1]))", database: try node["database"]?.string(),
+            parameters: [], expectation: .within(try node.required("within", hint: "how old the newest row may be, e.g. 1h").duration()))
     }
 
     static func parseExpectation(_ node: YAMLValue) throws(ConfigError) -> SQLExpectation {

@@ -96,7 +96,8 @@ public enum CheckRunner {
 
     static func evaluate(_ check: CheckDefinition, context: CheckContext) async -> (CheckStatus, String, String) {
         switch check.kind {
-        case .sql(let spec): return await SQLCheckRunner.run(check, spec: spec, context: context)
+        case .sql(let spec), .freshness(let spec): return await SQLCheckRunner.run(check, spec: spec, context: context)
+        case .tables(let spec): return await TablesCheckRunner.run(spec, context: context)
         case .command: return (.error, "command checks run through CommandCheckRunner", "")
         }
     }
