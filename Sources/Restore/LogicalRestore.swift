@@ -95,7 +95,7 @@ public struct LogicalRestore: RestoreMethod {
                     let done = counter.increment()
                     if done % 50 == 0 { progress("pg_restore: \(done)\(total.map { "/\($0)" } ?? "") items") }
                 }))
-        guard result.succeeded else { throw Self.classify(tool: "pg_restore", result: result) }
+        guard result.succeeded else { throw Self.classify(tool: "pg_restore", result: result, serverRunning: server.isRunning) }
         return [
             "pg_restore \(server.binaries.version) restored \(counter.value) items with \(effectiveJobs) job(s) from \(inspection.format.rawValue) archive"
         ]
@@ -138,18 +138,21 @@ public struct LogicalRestore: RestoreMethod {
         } else {
             result = try await ProcessRunner.run(psql)
         }
-        guard result.succeeded else { throw Self.classify(tool: "psql", result: result) }
+        guard result.succeeded else { throw Self.classify(tool: "psql", result: result, serverRunning: server.isRunning) }
         return roleNotes + ["psql \(server.binaries.version) ran the plain SQL dump with ON_ERROR_STOP"]
     }
 
-    /// Turns a failed restore tool into a failure (the backup is bad) or an error (we could not restore).
-    static func classify(tool: String, result: ToolResult) -> RestoreError {
+    /// Turns a failed restore tool into a failure (the backup is bad) or an error (we could not
+    /// restore). A drill server that is no longer running makes it an error whatever the tool
+    /// printed: its message then depends on when the server went away.
+    static func classify(tool: String, result: ToolResult, serverRunning: Bool) -> RestoreError {
         let output = SecretMasker.shared.mask(result.standardError)
         let harnessSigns = [
             "could not connect", "server closed the connection unexpectedly", "No space left on device",
             "terminating connection due to administrator command", "the database system is shutting down",
         ]
-        let kind: RestoreError.Kind = harnessSigns.contains { output.contains($0) } || result.signal != nil ? .error : .failure
+        let kind: RestoreError.Kind =
+            !serverRunning || harnessSigns.contains { output.contains($0) } || result.signal != nil ? .error : .failure
         let lines = output.split(separator: "\n").map(String.init)
         let errorLine = DumpInspector.firstErrorLine(output) ?? lines.last ?? result.terminationDescription
         var message = "\(tool) \(result.terminationDescription): \(errorLine.trimmingCharacters(in: .whitespaces))"
@@ -158,6 +161,7 @@ public struct LogicalRestore: RestoreMethod {
             message += "; failing statement: \(statement.trimmingCharacters(in: .whitespaces).prefix(300))"
         }
         if kind == .failure { message += ". The backup cannot be restored as it is." }
+        if !serverRunning { message += ". The drill's PostgreSQL server stopped during the restore (see the server log)." }
         return RestoreError(kind, step: tool, message, detail: String(output.suffix(8000)))
     }
 }
