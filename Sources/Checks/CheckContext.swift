@@ -12,6 +12,8 @@ public struct CheckContext: Sendable {
     public var recoveryPoint: Date?
     /// How many checks run at once.
     public var concurrency: Int
+    /// The restored server's `bin` directory (pg_amcheck...).
+    public var binDirectory: String = ""
     /// `DRILL_*` variables for command checks (name, recovery target and point, report dir).
     public var drillEnvironment: [String: String] = [:]
 

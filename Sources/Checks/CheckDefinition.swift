@@ -40,6 +40,8 @@ public enum CheckKind: Sendable {
     case tables(TablesCheck)
     /// The newest value of a timestamp column is within a duration of the recovery point.
     case freshness(SQLCheck)
+    /// `pg_amcheck` over the restored database (heap and btree).
+    case integrity(IntegrityCheck)
 
     /// The drill-file name of the kind.
     public var name: String {
@@ -48,6 +50,7 @@ public enum CheckKind: Sendable {
         case .command: return "command"
         case .tables: return "tables"
         case .freshness: return "freshness"
+        case .integrity: return "integrity"
         }
     }
 }
@@ -115,4 +118,12 @@ public enum SQLExpectation: Sendable, Equatable {
         case .within(let duration): return "newest timestamp within \(DrillDuration.format(duration)) of the recovery point"
         }
     }
+}
+
+/// `pg_amcheck` over a database: heap pages and btree indexes, optionally checking that every
+/// heap tuple has its index entries (`--heapallindexed`, slower).
+public struct IntegrityCheck: Sendable {
+    public var heapAllIndexed: Bool
+    /// Database to check; the restored one when nil.
+    public var database: String?
 }

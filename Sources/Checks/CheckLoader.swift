@@ -5,7 +5,7 @@ import Foundation
 public enum CheckLoader {
     static let checkKeys: Set<String> = [
         "id", "name", "description", "tags", "timeout", "kind", "query", "database", "params", "expect", "message",
-        "run", "args", "env", "workdir", "after", "tables", "table", "column", "within",
+        "run", "args", "env", "workdir", "after", "tables", "table", "column", "within", "heapallindexed",
     ]
     /// Default per-check timeout.
     public static let defaultTimeout: Duration = .seconds(60)
@@ -78,8 +78,11 @@ public enum CheckLoader {
         case "command": kind = .command(try parseCommand(node, path: path))
         case "tables": kind = .tables(try parseTables(node))
         case "freshness": kind = .freshness(try parseFreshness(node))
+        case "integrity":
+            kind = .integrity(IntegrityCheck(heapAllIndexed: try node["heapallindexed"]?.bool() ?? false, database: try node["database"]?.string()))
         default:
-            throw try node.required("kind").error("unknown check kind '\(kindName)'; this version supports: sql, command, tables, freshness")
+            throw try node.required("kind").error(
+                "unknown check kind '\(kindName)'; this version supports: sql, command, tables, freshness, integrity")
         }
         var check = CheckDefinition(
             id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string(),

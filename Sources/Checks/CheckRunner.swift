@@ -98,6 +98,7 @@ public enum CheckRunner {
         switch check.kind {
         case .sql(let spec), .freshness(let spec): return await SQLCheckRunner.run(check, spec: spec, context: context)
         case .tables(let spec): return await TablesCheckRunner.run(spec, context: context)
+        case .integrity(let spec): return await IntegrityCheckRunner.run(check, spec: spec, context: context)
         case .command: return (.error, "command checks run through CommandCheckRunner", "")
         }
     }

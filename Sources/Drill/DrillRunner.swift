@@ -97,6 +97,7 @@ public struct DrillRunner: Sendable {
         var context = CheckContext(
             connection: server.connection.with(database: plan.database), variables: variables.values,
             recoveryPoint: state.recovery?.lastCommitTime ?? plan.backupCreatedAt, concurrency: plan.file.checkConcurrency ?? 4)
+        context.binDirectory = server.binaries.directory
         context.drillEnvironment = [
             "DRILL_NAME": plan.file.name, "DRILL_DATABASE": plan.database, "DRILL_REPORT_DIR": plan.reportsDirectory,
             "DRILL_RECOVERY_TARGET": plan.physical.map { "\($0.target.typeName) \($0.target.valueText)" } ?? "end of logical dump",

@@ -38,6 +38,8 @@ public struct PhysicalFixture: Sendable {
     public var marks: [Mark]
     /// Base backup folder names and how many rows existed when each was taken.
     public var baseBackups: [(name: String, rowsAtBackup: Int)]
+    /// Whether base backups carry a backup_manifest.
+    var manifest = true
 
     static let rowsPerBatch = 10
 
@@ -59,6 +61,7 @@ public struct PhysicalFixture: Sendable {
     /// `extraBackupsAfter`, then `batches` batches. `primarySettings` are added to the primary's.
     public static func make(
         label: String, batches: Int = 6, extraBackupsAfter: [Int] = [], format: Format = .tar, compression: String? = nil,
+        manifest: Bool = true,
         primarySettings: [String: String] = [:],
         prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil,
         afterBaseBackup: (@Sendable (_ session: PostgresConnection) async throws -> Void)? = nil
@@ -84,6 +87,7 @@ public struct PhysicalFixture: Sendable {
             defer { session.close() }
             _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
             try await prepare?(session, archive)
+            fixture.manifest = manifest
             try await fixture.takeBaseBackup(primary, name: "base1", format: format, compression: compression, rows: 0)
             try await afterBaseBackup?(session)
             for batch in 1...batches {
@@ -118,6 +122,7 @@ public struct PhysicalFixture: Sendable {
 
     mutating func takeBaseBackup(_ primary: any ProvisionedServer, name: String, format: Format, compression: String?, rows: Int) async throws {
         var arguments = ["--pgdata=\(catalog)/\(name)", "--format=\(format.rawValue)", "--wal-method=none", "--checkpoint=fast", "--no-sync"]
+        if !manifest { arguments.append("--no-manifest") }
         if let compression { arguments.append("--compress=client-\(compression)") }
         let result = try await ProcessRunner.run(
             ToolInvocation(
