@@ -52,54 +52,44 @@ public enum CheckRunner {
         }
     }
 
-    /// Runs one check under its timeout. On timeout the query is cancelled server-side, or the
+    /// Runs one check under its timeout. On timeout a query is cancelled server-side, a
     /// command's process group is killed.
     public static func runOne(_ check: CheckDefinition, context: CheckContext) async -> CheckResult {
         let start = ContinuousClock.now
-        if case .command(let spec) = check.kind {
-            let result = await withTaskGroup(of: CheckResult?.self) { group in
-                group.addTask { await CommandCheckRunner.run(check, spec: spec, context: context) }
-                group.addTask {
-                    try? await Task.sleep(for: check.timeout)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                while await group.next() != nil {}
-                return first ?? CheckResult(
-                    check: check, status: .error, duration: .zero,
-                    message: "timed out after \(DrillDuration.format(check.timeout)); its process group was killed", observed: "")
-            }
-            var timed = result
-            timed.duration = ContinuousClock.now - start
-            if timed.status == .failed, let custom = check.failureMessage { timed.message = "\(custom) (\(timed.message))" }
-            return timed
-        }
-        let outcome = await withTaskGroup(of: (CheckStatus, String, String)?.self) { group in
+        let stopped = { () -> String in
+            if case .command = check.kind { return "its process group was killed" }
+            return "the query was cancelled on the server"
+        }()
+        var result = await withTaskGroup(of: CheckResult?.self) { group in
             group.addTask { await evaluate(check, context: context) }
             group.addTask {
                 try? await Task.sleep(for: check.timeout)
-                return Task.isCancelled ? nil : (.error, "timed out after \(DrillDuration.format(check.timeout)); the query was cancelled on the server", "")
+                guard !Task.isCancelled else { return nil }
+                return CheckResult(
+                    check: check, status: .error, duration: .zero,
+                    message: "timed out after \(DrillDuration.format(check.timeout)); \(stopped)", observed: "")
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            // Wait for the cancelled side so no query outlives its check.
+            // Wait for the cancelled side so no query or process outlives its check.
             while await group.next() != nil {}
-            return first ?? (.error, "the check was interrupted", "")
+            return first ?? CheckResult(check: check, status: .error, duration: .zero, message: "the check was interrupted", observed: "")
         }
-        var (status, message, observed) = outcome
-        if status == .failed, let custom = check.failureMessage { message = "\(custom) (\(message))" }
-        return CheckResult(
-            check: check, status: status, duration: ContinuousClock.now - start, message: SecretMasker.shared.mask(message),
-            observed: SecretMasker.shared.mask(observed))
+        result.duration = ContinuousClock.now - start
+        if result.status == .failed, let custom = check.failureMessage { result.message = "\(custom) (\(result.message))" }
+        result.message = SecretMasker.shared.mask(result.message)
+        result.observed = SecretMasker.shared.mask(result.observed)
+        return result
     }
 
-    static func evaluate(_ check: CheckDefinition, context: CheckContext) async -> (CheckStatus, String, String) {
+    static func evaluate(_ check: CheckDefinition, context: CheckContext) async -> CheckResult {
+        let outcome: (CheckStatus, String, String)
         switch check.kind {
-        case .sql(let spec), .freshness(let spec): return await SQLCheckRunner.run(check, spec: spec, context: context)
-        case .tables(let spec): return await TablesCheckRunner.run(spec, context: context)
-        case .integrity(let spec): return await IntegrityCheckRunner.run(check, spec: spec, context: context)
-        case .command: return (.error, "command checks run through CommandCheckRunner", "")
+        case .command(let spec): return await CommandCheckRunner.run(check, spec: spec, context: context)
+        case .sql(let spec), .freshness(let spec): outcome = await SQLCheckRunner.run(check, spec: spec, context: context)
+        case .tables(let spec): outcome = await TablesCheckRunner.run(spec, context: context)
+        case .integrity(let spec): outcome = await IntegrityCheckRunner.run(check, spec: spec, context: context)
         }
+        return CheckResult(check: check, status: outcome.0, duration: .zero, message: outcome.1, observed: outcome.2)
     }
 }

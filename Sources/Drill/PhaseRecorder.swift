@@ -42,7 +42,7 @@ final class PhaseRecorder: @unchecked Sendable {
                 throw CancellationError()
             }
             suite.cases.append(Self.reportCase(for: error, phase: name, seconds: (ContinuousClock.now - start).seconds))
-            if error is ConfigError || error is SecretError || error is SelectionError { usageError = true }
+            if DrillExitCode(for: error) == .usage { usageError = true }
             throw PhaseAborted()
         }
     }

@@ -2,10 +2,7 @@ import ArgumentParser
 import Drill
 import DrillSupport
 import Foundation
-import Provisioning
-import Recovery
 import Reports
-import Restore
 
 /// The last lines a drill prints, and how errors outside a drill become exit codes.
 enum Conclusion {
@@ -27,13 +24,7 @@ enum Conclusion {
 
     /// Prints `error` and returns the exit code it maps to.
     static func fail(_ error: any Error) -> ExitCode {
-        let code: DrillExitCode
-        switch error {
-        case is ConfigError, is SecretError, is SelectionError: code = .usage
-        case let error as RestoreError: code = error.kind == .failure ? .failed : .harness
-        case is CancellationError: code = .interrupted
-        default: code = .harness
-        }
+        let code = DrillExitCode(for: error)
         FileHandle.standardError.write(Data(SecretMasker.shared.mask("restore-drill: \(error)\n").utf8))
         return ExitCode(code.rawValue)
     }

@@ -36,8 +36,8 @@ public struct PhysicalFixture: Sendable {
     public var archive: String
     /// One mark per batch, in order.
     public var marks: [Mark]
-    /// Base backup folder names and how many rows existed when each was taken.
-    public var baseBackups: [(name: String, rowsAtBackup: Int)]
+    /// Base backup folder names, oldest first.
+    public var baseBackups: [String]
     /// Whether base backups carry a backup_manifest.
     var manifest = true
 
@@ -88,7 +88,7 @@ public struct PhysicalFixture: Sendable {
             _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
             try await prepare?(session, archive)
             fixture.manifest = manifest
-            try await fixture.takeBaseBackup(primary, name: "base1", format: format, compression: compression, rows: 0)
+            try await fixture.takeBaseBackup(primary, name: "base1", format: format, compression: compression)
             try await afterBaseBackup?(session)
             for batch in 1...batches {
                 _ = try await session.execute("INSERT INTO drill_events (batch) SELECT \(batch) FROM generate_series(1, \(rowsPerBatch))")
@@ -107,7 +107,7 @@ public struct PhysicalFixture: Sendable {
                 try await Task.sleep(for: .milliseconds(150))
                 if extraBackupsAfter.contains(batch) {
                     try await fixture.takeBaseBackup(
-                        primary, name: "base\(fixture.baseBackups.count + 1)", format: format, compression: compression, rows: batch * rowsPerBatch)
+                        primary, name: "base\(fixture.baseBackups.count + 1)", format: format, compression: compression)
                 }
             }
             try await fixture.switchAndWaitForArchive(session)
@@ -120,7 +120,7 @@ public struct PhysicalFixture: Sendable {
         }
     }
 
-    mutating func takeBaseBackup(_ primary: any ProvisionedServer, name: String, format: Format, compression: String?, rows: Int) async throws {
+    mutating func takeBaseBackup(_ primary: any ProvisionedServer, name: String, format: Format, compression: String?) async throws {
         var arguments = ["--pgdata=\(catalog)/\(name)", "--format=\(format.rawValue)", "--wal-method=none", "--checkpoint=fast", "--no-sync"]
         if !manifest { arguments.append("--no-manifest") }
         if let compression { arguments.append("--compress=client-\(compression)") }
@@ -129,7 +129,7 @@ public struct PhysicalFixture: Sendable {
                 executable: primary.binaries.path("pg_basebackup"), arguments: arguments,
                 environment: primary.connection.libpqEnvironment, displayName: "pg_basebackup"))
         guard result.succeeded else { throw TestSupportError("pg_basebackup failed: \(result.standardError)") }
-        baseBackups.append((name, rows))
+        baseBackups.append(name)
     }
 
     func switchAndWaitForArchive(_ session: PostgresConnection) async throws {

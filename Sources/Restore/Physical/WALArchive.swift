@@ -1,8 +1,8 @@
 import DrillSupport
 import Foundation
 
-/// What a WAL archive folder holds: segments (plain or `.gz`/`.lz4`/`.zst`), timeline history
-/// files, and backup history files. Read-only: it is only listed.
+/// What a WAL archive folder holds: segments (plain or `.gz`/`.lz4`/`.zst`) and backup history
+/// files. Read-only: it is only listed.
 public struct WALArchive: Sendable {
     /// A backup history file (`...00000028.backup`): when and where a base backup started and stopped.
     public struct BackupHistory: Sendable, Equatable {
@@ -17,12 +17,8 @@ public struct WALArchive: Sendable {
     public var directory: String
     /// Segment names present, with the file name that holds each.
     public var segments: [WALSegmentName: String]
-    /// Timeline history files present (`00000002.history`).
-    public var historyFiles: [String]
     /// Parsed backup history files.
     public var backupHistories: [BackupHistory]
-    /// Total bytes of the segment files.
-    public var totalBytes: Int64
 
     /// Lists `directory`; errors when it cannot be read.
     public static func list(directory: String, segmentSize: UInt64 = WALSegmentName.defaultSegmentSize) throws -> WALArchive {
@@ -37,15 +33,11 @@ public struct WALArchive: Sendable {
         } catch {
             throw RestoreError(.error, step: "wal archive", "cannot list the WAL archive \(directory): \(YAMLValue.describe(error))")
         }
-        var archive = WALArchive(directory: directory, segments: [:], historyFiles: [], backupHistories: [], totalBytes: 0)
+        var archive = WALArchive(directory: directory, segments: [:], backupHistories: [])
         for name in names.sorted() {
             let base = Self.stripCompression(name)
             if let segment = WALSegmentName(base, segmentSize: segmentSize) {
                 archive.segments[segment] = name
-                let size = (try? manager.attributesOfItem(atPath: directory + "/" + name)[.size] as? NSNumber)?.int64Value ?? 0
-                archive.totalBytes += size
-            } else if base.hasSuffix(".history") {
-                archive.historyFiles.append(name)
             } else if base.hasSuffix(".backup"), let history = Self.readBackupHistory(directory + "/" + name) {
                 archive.backupHistories.append(history)
             }

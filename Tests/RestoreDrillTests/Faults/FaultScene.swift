@@ -26,21 +26,6 @@ struct FaultScene: Sendable {
         SampleDrill.passwordEnvironment.merging(["RD_FAULT_SECRET": secret]) { $1 }
     }
 
-    /// A logical drill of the sample app with the secret wired in.
-    static func logical(_ label: String, format: DumpFormat = .custom, edit: (inout SampleDrill) throws -> Void = { _ in }) async throws
-        -> (FaultScene, SampleDrill)
-    {
-        var sample = try await SampleDrill.prepare(label, format: format)
-        sample.drill.variables.append("fault_secret: env:RD_FAULT_SECRET")
-        try edit(&sample)
-        var scene = FaultScene(workspace: sample.workspace)
-        scene.drillPath = try sample.workspace.write("drill.yaml", sample.drill.yaml)
-        scene.sources = [sample.artifact, BackupMetadata.sidecarPath(for: sample.artifact)].filter {
-            FileManager.default.fileExists(atPath: $0)
-        }
-        return (scene, sample)
-    }
-
     /// A physical drill of `fixture` with the secret wired in.
     static func physical(_ label: String, fixture: PhysicalFixture, edit: (inout PhysicalDrill) throws -> Void = { _ in }) throws -> FaultScene {
         var drill = try PhysicalDrill(label, fixture: fixture)

@@ -54,10 +54,10 @@ enum LogicalFaults {
             description: "malformed drill file", feature: "drill file",
             expected: Expected(exit: 2, suite: "plan", caseName: "drill file is valid", status: "error", phrase: "drill.yaml:3:8: invalid YAML"),
             prepare: {
-                var (scene, sample) = try await FaultScene.logical("malformed")
-                scene.drillPath = try sample.workspace.write(
-                    "drill.yaml", "name: broken\ntargets: [rpo: 1h\nreports: {dir: \(sample.reports)}\n")
-                scene.options = ["--reports", sample.reports]
+                var scene = try await LogicalFaults.scene("malformed") { _ in }
+                let reports = scene.workspace.file("reports")
+                scene.drillPath = try scene.workspace.write("drill.yaml", "name: broken\ntargets: [rpo: 1h\nreports: {dir: \(reports)}\n")
+                scene.options = ["--reports", reports]
                 return scene
             }),
         Fault(
