@@ -17,9 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
-        // C shims: the only places that see libpq and OpenSSL directly.
+        // C shims: the only places that see libpq, OpenSSL and libcurl directly.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Shared vocabulary: durations, sizes, secrets, YAML with positions, processes, hashing.
         .target(
@@ -38,7 +39,9 @@ let package = Package(
         .target(name: "Restore", dependencies: ["DrillSupport", "PostgresClient", "Provisioning"], swiftSettings: strict),
         .target(
             name: "Recovery", dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore"], swiftSettings: strict),
-        .target(name: "Checks", dependencies: ["DrillSupport", "PostgresClient"], swiftSettings: strict),
+        // One HTTP layer (libcurl) for the http check and the S3 object store.
+        .target(name: "HTTPClient", dependencies: ["CCurl", "DrillSupport"], swiftSettings: strict),
+        .target(name: "Checks", dependencies: ["DrillSupport", "PostgresClient", "HTTPClient"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DrillSupport"], swiftSettings: strict),
         .target(
             name: "Drill",
@@ -66,7 +69,7 @@ let package = Package(
             name: "RestoreDrillTests",
             dependencies: [
                 "restore-drill", "Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks",
-                "Reports", "DrillTestSupport",
+                "Reports", "HTTPClient", "DrillTestSupport",
             ],
             swiftSettings: strict
         ),

@@ -17,6 +17,23 @@ public struct CheckContext: Sendable {
     /// `DRILL_*` variables for command checks (name, recovery target and point, report dir).
     public var drillEnvironment: [String: String] = [:]
 
+    /// The environment of a program run for a check or a service: the restored server in the
+    /// libpq variables, the drill in `DRILL_*`, plain (non-secret) drill variables as
+    /// `DRILL_VAR_<name>`, the server's `bin` first in `PATH`, then `additions` rendered.
+    public func programEnvironment(adding additions: [String: VariableTemplate]) throws(TemplateError) -> [String: String] {
+        var environment = connection.libpqEnvironment
+        for (key, value) in drillEnvironment { environment[key] = value }
+        for (name, value) in variables where !SecretMasker.shared.isSecret(value) {
+            let key = "DRILL_VAR_" + String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+            environment[key] = value
+        }
+        if !binDirectory.isEmpty {
+            environment["PATH"] = binDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        }
+        for (key, value) in additions { environment[key] = try value.render(variables) }
+        return environment
+    }
+
     /// Creates a context.
     public init(connection: ConnectionParameters, variables: [String: String], recoveryPoint: Date?, concurrency: Int) {
         self.connection = connection

@@ -42,6 +42,12 @@ public enum CheckKind: Sendable {
     case freshness(SQLCheck)
     /// `pg_amcheck` over the restored database (heap and btree).
     case integrity(IntegrityCheck)
+    /// A role logs in with its password, and/or an application user's hash verifies.
+    case login(LoginCheck)
+    /// The application's import, COPYed in inside a transaction that is rolled back.
+    case importRows(ImportCheck)
+    /// A request to the application and what its response must be.
+    case http(HTTPCheck)
 
     /// The drill-file name of the kind.
     public var name: String {
@@ -51,6 +57,23 @@ public enum CheckKind: Sendable {
         case .tables: return "tables"
         case .freshness: return "freshness"
         case .integrity: return "integrity"
+        case .login: return "login"
+        case .importRows: return "import"
+        case .http: return "http"
+        }
+    }
+
+    /// Drill variables the check refers to (bound parameters and `${...}` references).
+    public var variableNames: [String] {
+        switch self {
+        case .sql(let spec): return spec.parameters
+        case .login(let spec): return spec.variableNames
+        case .http(let spec): return spec.variableNames
+        case .command(let spec): return spec.environment.values.flatMap(\.names)
+        case .importRows(let spec):
+            if case .command(let command) = spec.source { return command.environment.values.flatMap(\.names) }
+            return []
+        case .tables, .freshness, .integrity: return []
         }
     }
 }
@@ -68,6 +91,9 @@ public struct TablesCheck: Sendable {
     public var entries: [Entry]
     /// Database to look in; the restored one when nil.
     public var database: String?
+    /// Read every row of each table (not just the first page), for at most this long per
+    /// table; a scan that runs out of time counts as readable so far.
+    public var scanLimit: Duration? = nil
 }
 
 /// An executable run against the restored server: `psql`, `pg_prove`, a shell or bats script.
@@ -78,8 +104,8 @@ public struct CommandCheck: Sendable {
     public var program: String
     /// Its arguments, passed as they are (no shell).
     public var arguments: [String]
-    /// Variables added to its environment.
-    public var environment: [String: String]
+    /// Variables added to its environment; values may refer to drill variables (`${api_token}`).
+    public var environment: [String: VariableTemplate]
     /// Its working directory (default: the check file's folder).
     public var workingDirectory: String
 }

@@ -6,6 +6,8 @@ public enum CheckLoader {
     static let checkKeys: Set<String> = [
         "id", "name", "description", "tags", "timeout", "kind", "query", "database", "params", "expect", "message",
         "run", "args", "env", "workdir", "after", "tables", "table", "column", "within", "heapallindexed",
+        "role", "app_user", "csv", "csv_from", "columns", "header", "method", "url", "headers", "body", "body_file",
+        "basic_auth", "ca_bundle", "follow_redirects", "scan",
     ]
     /// Default per-check timeout.
     public static let defaultTimeout: Duration = .seconds(60)
@@ -80,9 +82,12 @@ public enum CheckLoader {
         case "freshness": kind = .freshness(try parseFreshness(node))
         case "integrity":
             kind = .integrity(IntegrityCheck(heapAllIndexed: try node["heapallindexed"]?.bool() ?? false, database: try node["database"]?.string()))
+        case "login": kind = .login(try parseLogin(node))
+        case "import": kind = .importRows(try parseImport(node, path: path))
+        case "http": kind = .http(try parseHTTP(node))
         default:
             throw try node.required("kind").error(
-                "unknown check kind '\(kindName)'; this version supports: sql, command, tables, freshness, integrity")
+                "unknown check kind '\(kindName)'; this version supports: sql, command, tables, freshness, integrity, login, import, http")
         }
         var check = CheckDefinition(
             id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string(),
@@ -104,9 +109,9 @@ public enum CheckLoader {
         let folder = (path as NSString).deletingLastPathComponent
         var program = try node.required("run", hint: "the program to run, e.g. run: ./smoke.sh or run: pg_prove").string()
         if program.contains("/") && !program.hasPrefix("/") { program = ((folder + "/" + program) as NSString).standardizingPath }
-        var environment: [String: String] = [:]
+        var environment: [String: VariableTemplate] = [:]
         if let env = node["env"] {
-            for (key, value) in try env.entries() { environment[key] = try value.string() }
+            for (key, value) in try env.entries() { environment[key] = try template(value) }
         }
         var workingDirectory = folder.isEmpty ? "." : folder
         if let workdir = try node["workdir"]?.string() {
@@ -129,7 +134,7 @@ public enum CheckLoader {
         for entry in entries where !entry.pattern.contains(".") {
             throw node.error("'\(entry.pattern)' must be schema-qualified (schema.table)")
         }
-        return TablesCheck(entries: entries, database: try node["database"]?.string())
+        return TablesCheck(entries: entries, database: try node["database"]?.string(), scanLimit: try node["scan"]?.duration())
     }
 
     /// `freshness` is a `within` query on max(column), with both names quoted as identifiers.

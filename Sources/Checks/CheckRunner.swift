@@ -57,8 +57,11 @@ public enum CheckRunner {
     public static func runOne(_ check: CheckDefinition, context: CheckContext) async -> CheckResult {
         let start = ContinuousClock.now
         let stopped = { () -> String in
-            if case .command = check.kind { return "its process group was killed" }
-            return "the query was cancelled on the server"
+            switch check.kind {
+            case .command: return "its process group was killed"
+            case .http: return "the request was abandoned"
+            default: return "the query was cancelled on the server"
+            }
         }()
         var result = await withTaskGroup(of: CheckResult?.self) { group in
             group.addTask { await evaluate(check, context: context) }
@@ -89,6 +92,9 @@ public enum CheckRunner {
         case .sql(let spec), .freshness(let spec): outcome = await SQLCheckRunner.run(check, spec: spec, context: context)
         case .tables(let spec): outcome = await TablesCheckRunner.run(spec, context: context)
         case .integrity(let spec): outcome = await IntegrityCheckRunner.run(check, spec: spec, context: context)
+        case .login(let spec): outcome = await LoginCheckRunner.run(spec, context: context)
+        case .importRows(let spec): outcome = await ImportCheckRunner.run(check, spec: spec, context: context)
+        case .http(let spec): outcome = await HTTPCheckRunner.run(check, spec: spec, context: context)
         }
         return CheckResult(check: check, status: outcome.0, duration: .zero, message: outcome.1, observed: outcome.2)
     }

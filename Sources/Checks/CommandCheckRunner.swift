@@ -8,11 +8,15 @@ enum CommandCheckRunner {
     static let outputLimit = 64 * 1024
 
     static func run(_ check: CheckDefinition, spec: CommandCheck, context: CheckContext) async -> CheckResult {
-        var environment = context.connection.libpqEnvironment
-        for (key, value) in context.drillEnvironment { environment[key] = value }
-        environment["DRILL_CHECK_ID"] = check.id
-        for (key, value) in spec.environment { environment[key] = value }
         var result = CheckResult(check: check, status: .error, duration: .zero, message: "", observed: "")
+        var environment: [String: String]
+        do {
+            environment = try context.programEnvironment(adding: spec.environment)
+        } catch {
+            result.message = "cannot build its environment: \(error)"
+            return result
+        }
+        environment["DRILL_CHECK_ID"] = check.id
         let outcome: ToolResult
         do {
             outcome = try await ProcessRunner.run(

@@ -50,8 +50,12 @@ enum SQLCheckRunner {
             }
         case .rows(let min, let max, let equal):
             let count = result.rows.count
-            let observed = "\(count) row(s)"
-            if let equal, count != equal { return (.failed, "expected exactly \(equal) row(s), got \(count)", observed) }
+            let shown = result.rows.prefix(10).map { $0.map { $0 ?? "NULL" }.joined(separator: " | ") }
+            let observed = "\(count) row(s)" + (shown.isEmpty ? "" : ":\n" + shown.joined(separator: "\n")) + (count > 10 ? "\n…" : "")
+            if let equal, count != equal {
+                let first = equal == 0 && !shown.isEmpty ? "; first: " + shown.prefix(3).joined(separator: "; ") : ""
+                return (.failed, "expected exactly \(equal) row(s), got \(count)\(first)", observed)
+            }
             if let min, count < min { return (.failed, "expected at least \(min) row(s), got \(count)", observed) }
             if let max, count > max { return (.failed, "expected at most \(max) row(s), got \(count)", observed) }
             return (.passed, "", observed)

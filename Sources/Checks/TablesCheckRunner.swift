@@ -3,7 +3,8 @@ import Foundation
 import PostgresClient
 
 /// Runs a `tables` check: every pattern matches at least one table, every match can be read,
-/// and those with a minimum hold at least that many rows.
+/// and those with a minimum hold at least that many rows. A schema given as a glob never
+/// matches the system schemas (`*.*` means every user table).
 enum TablesCheckRunner {
     static func run(_ spec: TablesCheck, context: CheckContext) async -> (CheckStatus, String, String) {
         let target = spec.database.map { context.connection.with(database: $0) } ?? context.connection
@@ -23,8 +24,10 @@ enum TablesCheckRunner {
                     SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname || '.' || c.relname
                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname || '.' || c.relname LIKE $1 ESCAPE '\\'
+                      AND ($2 OR (n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+                                  AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'))
                     ORDER BY 2
-                    """, [like(entry.pattern)]
+                    """, [like(entry.pattern), schemaIsLiteral(entry.pattern) ? "true" : "false"]
                 ).rows.compactMap { row in
                     guard let quoted = row[0], let name = row[1] else { return nil }
                     return (quoted, name)
@@ -39,6 +42,8 @@ enum TablesCheckRunner {
                         let count = try await session.query("SELECT count(*) FROM \(quoted)").int() ?? 0
                         observed.append("\(name): \(count) rows")
                         if count < minimum { return (.failed, "\(name) holds \(count) row(s), expected at least \(minimum)", observed.joined(separator: "\n")) }
+                    } else if let limit = spec.scanLimit {
+                        observed.append("\(name): " + (try await scan(quoted, limit: limit, session: session)))
                     } else {
                         _ = try await session.query("SELECT 1 FROM \(quoted) LIMIT 1")
                         observed.append("\(name): readable")
@@ -49,6 +54,26 @@ enum TablesCheckRunner {
             }
         }
         return (.passed, "", observed.joined(separator: "\n"))
+    }
+
+    /// Counts every row within `limit`; running out of time is no failure (the pages read were fine).
+    static func scan(_ quoted: String, limit: Duration, session: PostgresConnection) async throws(PostgresError) -> String {
+        let milliseconds = max(1, Int(limit.seconds * 1000))
+        _ = try await session.execute("SET statement_timeout = \(milliseconds)")
+        do {
+            let count = try await session.query("SELECT count(*) FROM \(quoted)").int() ?? 0
+            _ = try await session.execute("RESET statement_timeout")
+            return "all \(count) rows read"
+        } catch where error.sqlState == "57014" && error.code == .queryFailed {
+            _ = try await session.execute("RESET statement_timeout")
+            return "readable (the scan stopped at its \(DrillDuration.format(limit)) limit)"
+        }
+    }
+
+    /// True when the schema part of `schema.table` has no wildcard.
+    static func schemaIsLiteral(_ pattern: String) -> Bool {
+        let schema = pattern.split(separator: ".", maxSplits: 1).first ?? ""
+        return !schema.contains("*") && !schema.contains("?")
     }
 
     /// `app.audit_*` → `app.audit\_%` (LIKE with `\` as escape).

@@ -1,3 +1,4 @@
+import Checks
 import DrillSupport
 import Foundation
 import Provisioning
@@ -83,6 +84,8 @@ public struct DrillFile: Sendable {
     public var variables: [String: Variable]
     /// Check packs (names), files or directories, in order, with where each was written.
     public var checks: [CheckReference]
+    /// Application processes started after the restore, against the restored database.
+    public var services: [ServiceDefinition] = []
     public var reportsDirectory: String?
     public var checkConcurrency: Int?
 
@@ -105,7 +108,7 @@ public enum DrillFileParser {
     /// Validates a parsed drill file.
     public static func parse(_ root: YAMLValue, path: String) throws(ConfigError) -> DrillFile {
         guard root.isMapping else { throw root.error("a drill file is a YAML mapping with name, targets, backup, postgres, checks and reports") }
-        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "checks", "reports"])
+        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "checks", "reports"])
         let name = try root.required("name").string()
         let targetsNode = try root.required("targets", hint: "e.g. targets: {rpo: 24h, rto: 30m}")
         try targetsNode.rejectUnknownKeys(["rpo", "rto"])
@@ -116,12 +119,14 @@ public enum DrillFileParser {
         if let recovery = root["recovery"], !backup.isPhysical {
             throw recovery.error("recovery targets need a physical backup (backup.format: basebackup); a pg_dump restores to the moment it was taken")
         }
-        return DrillFile(
+        var file = DrillFile(
             path: path, name: name, targets: targets, backup: backup,
             postgres: try parsePostgres(root["postgres"]), restore: try parseRestore(root["restore"]),
             recovery: try parseRecovery(root["recovery"]),
             variables: try parseVariables(root["variables"]), checks: try parseChecks(root["checks"]),
             reportsDirectory: try parseReports(root["reports"]).dir, checkConcurrency: try parseReports(root["reports"]).concurrency)
+        file.services = try ServiceParsing.parse(root["services"], baseDirectory: file.baseDirectory)
+        return file
     }
 
     static func parseBackup(_ node: YAMLValue) throws(ConfigError) -> DrillFile.Backup {

@@ -17,7 +17,7 @@ public enum DrillPlanner {
         let binaries = try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
         let variables = try await ResolvedVariables.resolve(file.variables)
         let (checks, leftOut) = try select(try loadChecks(file, options: options), options: options)
-        try validateParameters(checks, variables: variables)
+        try validateVariables(checks, services: file.services, variables: variables, path: file.path)
         let plan = DrillPlan(
             file: file, artifactPath: backup.artifactPath, metadata: backup.metadata, metadataPath: backup.metadataPath,
             backup: backup.plan, expectedSize: backup.expectedSize, expectedSHA256: backup.expectedSHA256,
@@ -173,13 +173,23 @@ public enum DrillPlanner {
         return (chosen, checks.filter { !chosenIDs.contains($0.id) })
     }
 
-    static func validateParameters(_ checks: [CheckDefinition], variables: ResolvedVariables) throws(ConfigError) {
+    /// Every variable a check or a service refers to must be a drill variable or one a service provides.
+    static func validateVariables(
+        _ checks: [CheckDefinition], services: [ServiceDefinition], variables: ResolvedVariables, path: String
+    ) throws(ConfigError) {
+        let provided = Set(services.flatMap(\.providedVariables))
+        let known = { (name: String) in variables.values[name] != nil || provided.contains(name) }
         for check in checks {
-            guard case .sql(let spec) = check.kind else { continue }
-            for name in spec.parameters where variables.values[name] == nil {
+            for name in check.kind.variableNames where !known(name) {
+                let hint = name.hasPrefix("service.") ? " (services: defines \(provided.isEmpty ? "none" : provided.sorted().joined(separator: ", ")))" : ""
                 throw ConfigError(
                     file: check.file,
-                    message: "check '\(check.id)' binds the variable '\(name)', which the drill file's variables: do not define")
+                    message: "check '\(check.id)' uses the variable '\(name)', which the drill file's variables: do not define\(hint)")
+            }
+        }
+        for service in services {
+            for name in service.variableNames where variables.values[name] == nil && !service.providedVariables.contains(name) {
+                throw ConfigError(file: path, message: "service '\(service.name)' uses the variable '\(name)', which the drill file's variables: do not define")
             }
         }
     }

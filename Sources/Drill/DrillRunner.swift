@@ -47,6 +47,7 @@ public struct DrillRunner: Sendable {
             // Phases recorded what went wrong; cancellation is read from the task below.
         }
         let interrupted = Task.isCancelled
+        if let suite = await stopServices(state.services, recorder: recorder) { recorder.append(suite) }
         var keepInstructions: String?
         if let server = state.server {
             if options.keep && !interrupted {
@@ -103,6 +104,16 @@ public struct DrillRunner: Sendable {
             "DRILL_RECOVERY_TARGET": plan.physical.map { "\($0.target.typeName) \($0.target.valueText)" } ?? "end of logical dump",
         ]
         if let point = context.recoveryPoint { context.drillEnvironment["DRILL_RECOVERY_POINT"] = TimestampText.iso(point) }
+        context.drillEnvironment["DRILL_FILE_DIR"] = plan.file.baseDirectory
+        context.drillEnvironment["DRILL_PG_BIN_DIR"] = server.binaries.directory
+        context.drillEnvironment["DRILL_BACKUP_PATH"] = plan.artifactPath
+        switch plan.backup {
+        case .logical(let logical):
+            context.drillEnvironment["DRILL_BACKUP_FORMAT"] = logical.inspection.format.rawValue
+            context.drillEnvironment["DRILL_BACKUP_COMPRESSION"] = logical.inspection.compression.rawValue
+        case .physical: context.drillEnvironment["DRILL_BACKUP_FORMAT"] = "basebackup"
+        }
+        try await startServices(plan, context: &context, recorder: recorder, state: &state)
         try Task.checkCancellation()
         progress.phaseStarted("checks")
         let checksStart = ContinuousClock.now
@@ -219,6 +230,7 @@ struct DrillState {
     var serverVersion: String?
     var rtoSeconds: Double?
     var recovery: RecoveryOutcome?
+    var services: [RunningService] = []
 }
 
 /// Adds up bytes from concurrent progress callbacks.

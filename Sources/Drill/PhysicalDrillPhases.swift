@@ -22,7 +22,7 @@ extension DrillRunner {
                 ProvisionRequest(
                     majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
                     serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback),
-                superuser: plan.file.recovery.superuser ?? RecoveryMonitor.superuserCandidates[0], allowedPreloads: plan.file.recovery.allowPreload
+                superusers: plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates, allowedPreloads: plan.file.recovery.allowPreload
             ) { data, tablespaces in
                 let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces) { progress.detail($0) }
                 verified.text = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries)

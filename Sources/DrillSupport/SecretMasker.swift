@@ -22,6 +22,11 @@ public final class SecretMasker: Sendable {
         secrets.withLock { _ = $0.insert(secret) }
     }
 
+    /// True when `value` was registered as a secret.
+    public func isSecret(_ value: String) -> Bool {
+        secrets.withLock { $0.contains(value) }
+    }
+
     /// `text` with every registered secret and every URL/DSN password replaced by `****`.
     public func mask(_ text: String) -> String {
         var result = Self.maskCredentials(in: text)

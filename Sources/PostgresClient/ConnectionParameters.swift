@@ -66,6 +66,19 @@ public struct ConnectionParameters: Sendable, Hashable, CustomStringConvertible 
         return environment
     }
 
+    /// A `postgresql://` URL for applications that take `DATABASE_URL` (a socket directory goes
+    /// in the `host` query parameter). It holds the password: pass it on, never print it.
+    public var url: String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~")
+        let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
+        let credentials = encode(user) + (password.map { ":" + encode($0) } ?? "")
+        if host.hasPrefix("/") {
+            return "postgresql://\(credentials)@/\(encode(database))?host=\(encode(host))&port=\(port)"
+        }
+        return "postgresql://\(credentials)@\(host):\(port)/\(encode(database))"
+    }
+
     /// `user@host:port/database`, never the password.
     public var description: String { "\(user)@\(host):\(port)/\(database)" }
 }

@@ -78,6 +78,36 @@ public final class PostgresConnection: @unchecked Sendable {
         try await perform { handle in PQexec(handle, script) }
     }
 
+    /// Runs `COPY ... FROM STDIN` and streams the file at `path` into it, 64 KiB at a time.
+    /// Returns the command result (its tag says `COPY n`); a file that cannot be read aborts
+    /// the COPY, so the server rolls it back.
+    public func copyIn(_ sql: String, fromFile path: String) async throws(PostgresError) -> QueryResult {
+        try await perform { handle in
+            guard let start = PQexec(handle, sql) else { return nil }
+            guard PQresultStatus(start) == PGRES_COPY_IN else { return start }
+            PQclear(start)
+            var failure: String?
+            if let file = fopen(path, "rb") {
+                var buffer = [CChar](repeating: 0, count: 64 * 1024)
+                while true {
+                    let count = fread(&buffer, 1, buffer.count, file)
+                    if count > 0, PQputCopyData(handle, buffer, Int32(count)) != 1 { break }
+                    if count < buffer.count {
+                        if ferror(file) != 0 { failure = "reading \(path) failed: \(String(cString: strerror(errno)))" }
+                        break
+                    }
+                }
+                fclose(file)
+            } else {
+                failure = "cannot open \(path): \(String(cString: strerror(errno)))"
+            }
+            _ = PQputCopyEnd(handle, failure)
+            let result = PQgetResult(handle)
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+            return result
+        }
+    }
+
     /// The server's `server_version` (e.g. `15.18`).
     public func serverVersion() async throws(PostgresError) -> String {
         try await query("SHOW server_version").value() ?? "unknown"

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Asks the kernel for a free TCP port on 127.0.0.1.
-enum FreePort {
-    static func pick() -> Int {
+public enum FreePort {
+    /// A port no one listens on right now (another process may still take it before we bind).
+    public static func pick() -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return Int.random(in: 20000...60000) }
         defer { close(descriptor) }

@@ -33,15 +33,16 @@ public struct PgCtlProvisioner: Provisioner {
     }
 
     /// Makes a server whose data directory `populate` fills from a base backup; it is not
-    /// started (recovery starts it). `superuser` is a role of the restored cluster, reached
-    /// with trust authentication over the private socket. Returns the server and report notes.
+    /// started (recovery starts it). `superusers` are the roles of the restored cluster that may
+    /// be the superuser, reached with trust authentication over the private socket (the first is
+    /// tried first); every other role must give its password. Returns the server and report notes.
     public func provisionFromBackup(
-        _ request: ProvisionRequest, superuser: String, allowedPreloads: Set<String>,
+        _ request: ProvisionRequest, superusers: [String], allowedPreloads: Set<String>,
         populate: (_ dataDirectory: String, _ tablespaceDirectory: String) async throws -> [String]
     ) async throws -> (PgCtlServer, [String]) {
         let (binaries, owner) = try await prepare(request)
         let root = try ScratchDirectory.create(root: request.temporaryRoot, owner: owner)
-        let connection = ConnectionParameters(host: root + "/socket", port: FreePort.pick(), user: superuser, database: "postgres")
+        let connection = ConnectionParameters(host: root + "/socket", port: FreePort.pick(), user: superusers.first ?? "postgres", database: "postgres")
         let server = PgCtlServer(
             root: root, binaries: binaries, owner: owner, connection: connection, listenOnLoopback: request.listenOnLoopback,
             quarantined: true)
@@ -49,7 +50,7 @@ public struct PgCtlProvisioner: Provisioner {
             try server.makeDirectories()
             try ScratchDirectory.makeDirectory(server.dataDirectory, owner: nil)
             var notes = try await populate(server.dataDirectory, server.tablespaceDirectory)
-            notes += try await server.adoptDataDirectory(settings: request.settings, allowedPreloads: allowedPreloads)
+            notes += try await server.adoptDataDirectory(settings: request.settings, trustedRoles: superusers, allowedPreloads: allowedPreloads)
             return (server, notes)
         } catch {
             _ = await server.tearDown()

@@ -86,17 +86,22 @@ public final class PgCtlServer: ProvisionedServer {
             throw ProvisionError(.initdbFailed, "initdb \(result.terminationDescription) in \(dataDirectory): \(reason)\(hint)")
         }
         var effective = settings
-        if quarantined { effective.merge(try writeAuthenticationFiles(localMethod: "scram-sha-256")) { $1 } }
+        if quarantined { effective.merge(try writeAuthenticationFiles(trustedRoles: [])) { $1 } }
         state.withLock { $0.settings = effective }
     }
 
     /// Writes the drill's own `pg_hba.conf` and `pg_ident.conf`: the private socket (and
-    /// 127.0.0.1 with a password when asked), never a `replication` line. Returns the settings that use them.
-    func writeAuthenticationFiles(localMethod: String) throws -> [String: String] {
-        var rules = [
-            "# Written by restore-drill: the private socket only reaches the server account and root.",
-            "local all all \(localMethod)",
-        ]
+    /// 127.0.0.1 with a password when asked), never a `replication` line. `trustedRoles` log in
+    /// without a password on the socket; every other role must give its password (`md5` accepts
+    /// SCRAM and md5 verifiers alike and uses SCRAM for SCRAM ones), so a login check still
+    /// proves the password. Returns the settings that use them.
+    func writeAuthenticationFiles(trustedRoles: [String]) throws -> [String: String] {
+        var rules = ["# Written by restore-drill: the private socket only reaches the server account and root."]
+        if !trustedRoles.isEmpty {
+            let quoted = trustedRoles.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            rules.append("local all \(quoted.joined(separator: ",")) trust")
+        }
+        rules.append("local all all \(trustedRoles.isEmpty ? "scram-sha-256" : "md5")")
         if listenOnLoopback { rules.append("host all all 127.0.0.1/32 scram-sha-256") }
         try ScratchDirectory.writePrivateFile(root + "/pg_hba.conf", contents: rules.joined(separator: "\n") + "\n", owner: owner)
         try ScratchDirectory.writePrivateFile(root + "/pg_ident.conf", contents: "", owner: owner)
@@ -106,11 +111,11 @@ public final class PgCtlServer: ProvisionedServer {
     /// Takes over a data directory that was filled from a backup: gives it to the server
     /// account, replaces client authentication with trust on the private socket only, and
     /// repairs configuration that points at production's machine. Returns report notes.
-    func adoptDataDirectory(settings: [String: String], allowedPreloads: Set<String>) async throws -> [String] {
+    func adoptDataDirectory(settings: [String: String], trustedRoles: [String], allowedPreloads: Set<String>) async throws -> [String] {
         try ScratchDirectory.makeDirectory(dataDirectory, owner: owner)
         var notes: [String] = []
-        // Production's passwords are unknown here: trust, but only on the private socket.
-        let authentication = try writeAuthenticationFiles(localMethod: "trust")
+        // Production's passwords are unknown here: trust the superuser, but only on the private socket.
+        let authentication = try writeAuthenticationFiles(trustedRoles: trustedRoles)
         notes += try ConfigurationRepair.repair(dataDirectory: dataDirectory)
         if let owner {
             for path in [dataDirectory, tablespaceDirectory] {
