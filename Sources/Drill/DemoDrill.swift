@@ -10,10 +10,10 @@ public enum DemoDrill {
 
     /// Runs the demo. The backup and drill file live in a temp dir removed afterwards.
     public static func run(reportsDirectory: String, options: DrillOptions, progress: any DrillProgress) async throws -> DrillOutcome {
-        guard let fixtures = ResourceLocator.find("fixtures/app"), let checks = ResourceLocator.find("checks/app-example") else {
+        guard let fixtures = ResourceLocator.find("fixtures/app"), let checks = ResourceLocator.find("checks") else {
             throw ConfigError(
                 file: "restore-drill demo",
-                message: "cannot find the project's fixtures/app and checks/app-example folders; run from the repository or set RESTORE_DRILL_HOME to it")
+                message: "cannot find the project's fixtures/app and checks folders; run from the repository or set RESTORE_DRILL_HOME to it")
         }
         let workspace = try ScratchDirectory.create(root: nil, owner: nil)
         defer { _ = ScratchDirectory.remove(workspace) }
@@ -25,13 +25,13 @@ public enum DemoDrill {
             message: "\((backup.artifactPath as NSString).lastPathComponent) from PostgreSQL \(backup.serverVersion)")
         setenv(passwordVariable, backup.adminPassword, 1)
         let drillFile = workspace + "/demo-drill.yaml"
-        try drillYAML(artifact: backup.artifactPath, checks: checks).write(toFile: drillFile, atomically: true, encoding: .utf8)
+        try drillYAML(artifact: backup.artifactPath, checks: checks, app: fixtures + "/app.py").write(toFile: drillFile, atomically: true, encoding: .utf8)
         var demoOptions = options
         demoOptions.reportsDirectory = reportsDirectory
         return await DrillRunner(options: demoOptions, progress: progress).run(drillFile: drillFile)
     }
 
-    static func drillYAML(artifact: String, checks: String) -> String {
+    static func drillYAML(artifact: String, checks: String, app: String) -> String {
         """
         # Written by restore-drill demo.
         name: demo-app-nightly
@@ -47,8 +47,18 @@ public enum DemoDrill {
         variables:
           admin_email: \(SampleDatabase.adminEmail)
           admin_password: env:\(passwordVariable)
+          supabase_admin_email: \(SampleDatabase.adminEmail)
+          supabase_admin_password: env:\(passwordVariable)
+        services:
+          # The fixture application, started against the restored database for the http checks.
+          - name: app
+            run: \(app)
+            ready: {url: /health}
+            start_timeout: 20s
         checks:
-          - \(checks)
+          - \(checks)/postgres-core
+          - \(checks)/supabase
+          - \(checks)/app-example
         """
     }
 }

@@ -61,6 +61,8 @@ public struct DrillPlan: Sendable {
     public var checks: [CheckDefinition]
     /// Checks `--only`/`--skip` left out (reported as skipped, so the report says what was not checked).
     public var checksLeftOut: [CheckDefinition]
+    /// Why a left-out check was left out, by id, when it was not `--only`/`--skip`.
+    public var leftOutReasons: [String: String] = [:]
     /// Where reports go.
     public var reportsDirectory: String
     /// Parallel restore jobs.
@@ -130,7 +132,7 @@ public struct DrillPlan: Sendable {
         for check in checks {
             lines.append("    - [\(check.pack)] \(check.id): \(check.name) (\(check.kind.name), timeout \(DrillDuration.format(check.timeout)))")
         }
-        if !checksLeftOut.isEmpty { lines.append("  left out: \(checksLeftOut.map(\.id).joined(separator: ", ")) (--only/--skip)") }
+        for check in checksLeftOut { lines.append("  left out: \(check.id) (\(leftOutReasons[check.id] ?? "--only/--skip"))") }
         lines.append("  reports:   \(reportsDirectory)")
         return lines.joined(separator: "\n")
     }

@@ -16,14 +16,17 @@ public enum DrillPlanner {
         let backup = file.backup.isPhysical ? try await planPhysical(file, options: options) : try await planLogical(file)
         let binaries = try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
         let variables = try await ResolvedVariables.resolve(file.variables)
-        let (checks, leftOut) = try select(try loadChecks(file, options: options), options: options)
-        try validateVariables(checks, services: file.services, variables: variables, path: file.path)
-        let plan = DrillPlan(
+        var (checks, leftOut) = try select(try loadChecks(file, options: options), options: options)
+        let needServices = try validateVariables(checks, services: file.services, variables: variables, path: file.path)
+        leftOut += checks.filter { needServices[$0.id] != nil }
+        checks.removeAll { needServices[$0.id] != nil }
+        var plan = DrillPlan(
             file: file, artifactPath: backup.artifactPath, metadata: backup.metadata, metadataPath: backup.metadataPath,
             backup: backup.plan, expectedSize: backup.expectedSize, expectedSHA256: backup.expectedSHA256,
             backupCreatedAt: backup.createdAt, sourceServerVersion: backup.sourceVersion, majorVersion: backup.majorVersion,
             serverBinaries: binaries, database: backup.database, checks: checks, checksLeftOut: leftOut, reportsDirectory: reportsDirectory(file, options: options),
             jobs: options.jobs ?? file.restore.jobs ?? min(4, ProcessInfo.processInfo.activeProcessorCount))
+        plan.leftOutReasons = needServices
         return (plan, variables)
     }
 
@@ -173,18 +176,25 @@ public enum DrillPlanner {
         return (chosen, checks.filter { !chosenIDs.contains($0.id) })
     }
 
-    /// Every variable a check or a service refers to must be a drill variable or one a service provides.
+    /// Every variable a check or a service refers to must be a drill variable or one a service
+    /// provides. A check that needs a service the drill does not start (a pack's HTTP checks) is
+    /// left out with the reason, returned by check id; any other unknown variable is an error.
     static func validateVariables(
         _ checks: [CheckDefinition], services: [ServiceDefinition], variables: ResolvedVariables, path: String
-    ) throws(ConfigError) {
+    ) throws(ConfigError) -> [String: String] {
         let provided = Set(services.flatMap(\.providedVariables))
         let known = { (name: String) in variables.values[name] != nil || provided.contains(name) }
+        var needServices: [String: String] = [:]
         for check in checks {
             for name in check.kind.variableNames where !known(name) {
-                let hint = name.hasPrefix("service.") ? " (services: defines \(provided.isEmpty ? "none" : provided.sorted().joined(separator: ", ")))" : ""
+                let parts = name.split(separator: ".")
+                if parts.count == 3, parts[0] == "service", parts[2] == "url" || parts[2] == "port" {
+                    needServices[check.id] = "needs the service '\(parts[1])', which this drill does not start (see services: in docs/drill-file.md)"
+                    continue
+                }
                 throw ConfigError(
                     file: check.file,
-                    message: "check '\(check.id)' uses the variable '\(name)', which the drill file's variables: do not define\(hint)")
+                    message: "check '\(check.id)' uses the variable '\(name)', which the drill file's variables: do not define")
             }
         }
         for service in services {
@@ -192,6 +202,7 @@ public enum DrillPlanner {
                 throw ConfigError(file: path, message: "service '\(service.name)' uses the variable '\(name)', which the drill file's variables: do not define")
             }
         }
+        return needServices
     }
 }
 

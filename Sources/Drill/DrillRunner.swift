@@ -121,7 +121,7 @@ public struct DrillRunner: Sendable {
             progress.detail("check \(result.check.id): \(result.status.rawValue)")
         }
         results += plan.checksLeftOut.map {
-            CheckResult(check: $0, status: .skipped, duration: .zero, message: "not selected (--only/--skip)", observed: "")
+            CheckResult(check: $0, status: .skipped, duration: .zero, message: plan.leftOutReasons[$0.id] ?? "not selected (--only/--skip)", observed: "")
         }
         for suite in CheckSuites.suites(from: results) {
             recorder.append(suite)
