@@ -11,6 +11,8 @@ public struct DrillFileBuilder: Sendable {
     public var checks: [String] = [RepositoryPaths.checks + "/app-example"]
     public var variables: [String] = ["admin_email: admin@example.com", "admin_password: env:TEST_ADMIN_PASSWORD"]
     public var reportsDirectory: String
+    /// Lines under `services:` (indented by the builder), empty for none.
+    public var services: [String] = []
 
     /// A drill of `artifact` writing reports into `reportsDirectory`.
     public init(artifact: String, reportsDirectory: String) {
@@ -24,6 +26,7 @@ public struct DrillFileBuilder: Sendable {
         lines += backupExtra.map { "  " + $0 }
         lines += ["postgres:", "  provisioner: pg_ctl"] + postgresExtra.map { "  " + $0 }
         lines += ["variables:"] + variables.map { "  " + $0 }
+        lines += services.isEmpty ? [] : ["services:"] + services.map { "  " + $0 }
         lines += checks.isEmpty ? [] : ["checks:"] + checks.map { "  - \($0)" }
         lines += ["reports:", "  dir: \(reportsDirectory)"]
         return lines.joined(separator: "\n") + "\n"
