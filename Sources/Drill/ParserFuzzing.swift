@@ -6,7 +6,8 @@ import Restore
 
 /// Feeds untrusted bytes to every parser that reads input a drill does not control: drill
 /// files, check files, backup metadata, backup labels and history files, pg_restore TOC
-/// headers, server logs, WAL file names, timestamps and LSNs. Each must return a value or a
+/// headers, server logs, WAL file names, timestamps and LSNs, `${...}` templates, JSON
+/// bodies, TAP streams and `services:` lists. Each must return a value or a
 /// clear error, never crash. Used by the libFuzzer target and the bounded fuzz tests.
 public enum ParserFuzzing {
     /// Runs every parser over `data`.
@@ -27,5 +28,7 @@ public enum ParserFuzzing {
         _ = DrillDuration.parse(text)
         _ = SecretReference.parse(text)
         _ = SecretMasker().mask(text)
+        ChecksFuzzing.exercise(data)
+        if let root = try? YAMLValue.parse(text, file: "fuzz.yaml") { _ = try? ServiceParsing.parse(root, baseDirectory: "/fuzz") }
     }
 }

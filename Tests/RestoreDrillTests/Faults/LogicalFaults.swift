@@ -79,6 +79,26 @@ enum LogicalFaults {
                 }
             }),
         Fault(
+            description: "admin password no longer verifies", feature: "checks",
+            expected: Expected(
+                exit: 1, suite: "checks.app-example", caseName: "Admin password hash verifies", status: "failed", phrase: "the password does not verify"),
+            prepare: {
+                try await scene("wrongpass") { sample in
+                    // The drill is given another password than the one the backup's admin has.
+                    sample.drill.variables = sample.drill.variables.map { $0.hasPrefix("admin_password:") ? "admin_password: env:RD_FAULT_SECRET" : $0 }
+                }
+            }),
+        Fault(
+            description: "application never becomes ready", feature: "services",
+            expected: Expected(exit: 3, suite: "services", caseName: "service app is ready", status: "error", phrase: "did not become ready within 2.0s"),
+            prepare: {
+                try await scene("notready") { sample in
+                    let script = try sample.workspace.write("app.sh", "#!/bin/sh\necho migrating the schema\nexec sleep 300\n")
+                    chmod(script, 0o755)
+                    sample.drill.services = ["- name: app", "  run: \(script)", "  ready: {url: /health}", "  start_timeout: 2s"]
+                }
+            }),
+        Fault(
             description: "SIGINT mid-restore", feature: "teardown",
             expected: Expected(exit: 130, suite: "restore", caseName: "restore interrupted", status: "error", phrase: "interrupted"),
             prepare: {
