@@ -90,7 +90,7 @@ public enum CheckLoader {
                 "unknown check kind '\(kindName)'; this version supports: sql, command, tables, freshness, integrity, login, import, http")
         }
         var check = CheckDefinition(
-            id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string(),
+            id: id, name: try node["name"]?.string() ?? id, description: try node["description"]?.string().trimmingCharacters(in: .whitespacesAndNewlines),
             tags: try node["tags"]?.stringList() ?? [], timeout: try node["timeout"]?.duration() ?? defaultTimeout,
             kind: kind, pack: pack, file: path, failureMessage: try node["message"]?.string())
         check.after = try node["after"]?.stringList() ?? []
