@@ -42,6 +42,8 @@ let package = Package(
         // One HTTP layer (libcurl) for the http check and the S3 object store.
         .target(name: "HTTPClient", dependencies: ["CCurl", "DrillSupport"], swiftSettings: strict),
         .target(name: "Checks", dependencies: ["DrillSupport", "PostgresClient", "HTTPClient"], swiftSettings: strict),
+        // Object stores (S3 over the HTTP layer, local folders), as-of listing, manifests, rehash.
+        .target(name: "Objects", dependencies: ["DrillSupport", "HTTPClient"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DrillSupport"], swiftSettings: strict),
         .target(
             name: "Drill",
@@ -69,7 +71,7 @@ let package = Package(
             name: "RestoreDrillTests",
             dependencies: [
                 "restore-drill", "Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks",
-                "Reports", "HTTPClient", "DrillTestSupport",
+                "Reports", "HTTPClient", "Objects", "DrillTestSupport",
             ],
             swiftSettings: strict
         ),

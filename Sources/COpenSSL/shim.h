@@ -2,4 +2,5 @@
 #define RESTORE_DRILL_COPENSSL_SHIM_H
 #include <openssl/evp.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #endif

@@ -16,6 +16,8 @@ final class CurlTransfer: @unchecked Sendable {
     private var truncated = false
     private var sinkRefused = false
     private var headerLines: [(name: String, value: String)] = []
+    /// Status of the response being received, from its status line.
+    private var currentStatus = 0
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
@@ -101,14 +103,16 @@ final class CurlTransfer: @unchecked Sendable {
 
     private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
         bodyBytes += Int64(bytes.count)
-        if let sink {
+        // Only a successful answer's body is the content; an error answer's body (S3's XML
+        // <Error>) is kept for the caller to read, never handed to the sink.
+        if let sink, (200..<300).contains(currentStatus) {
             guard sink(bytes) else {
                 sinkRefused = true
                 return 0  // anything but the full count makes libcurl stop with CURLE_WRITE_ERROR
             }
             return bytes.count
         }
-        let room = max(0, bodyLimit - body.count)
+        let room = max(0, (sink == nil ? bodyLimit : 64 * 1024) - body.count)
         if bytes.count > room { truncated = true }
         body.append(contentsOf: bytes.prefix(room))
         return bytes.count
@@ -118,6 +122,8 @@ final class CurlTransfer: @unchecked Sendable {
         let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if line.hasPrefix("HTTP/") {
             headerLines = []  // a new response (after 100-continue or a redirect) starts over
+            let fields = line.split(separator: " ")
+            currentStatus = fields.count > 1 ? Int(fields[1]) ?? 0 : 0
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }

@@ -11,8 +11,9 @@ public enum HTTPClient {
         try await transfer(CurlTransfer(request: request, bodyLimit: bodyLimit, sink: nil))
     }
 
-    /// Sends `request` and hands the body to `sink` chunk by chunk as it arrives (on the transfer's
-    /// thread); `sink` returns false to stop. The response's `body` is then empty.
+    /// Sends `request` and hands a successful (2xx) body to `sink` chunk by chunk as it arrives
+    /// (on the transfer's thread); `sink` returns false to stop. The response's `body` is then
+    /// empty, or for an error status the start of the error body.
     public static func stream(
         _ request: HTTPRequest, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool
     ) async throws(HTTPError) -> HTTPResponse {
