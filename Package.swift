@@ -47,12 +47,12 @@ let package = Package(
         .target(name: "Reports", dependencies: ["DrillSupport"], swiftSettings: strict),
         .target(
             name: "Drill",
-            dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks", "Reports"],
+            dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks", "Objects", "Reports"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "restore-drill",
-            dependencies: ["Drill", "Recovery", "Restore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Drill", "Recovery", "Restore", "Objects", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
 

@@ -20,7 +20,7 @@ public enum HMACSHA256 {
 
     /// Lowercase hex SHA-256 of `data`.
     public static func sha256Hex(_ data: some DataProtocol) -> String {
-        var hasher = SHA256Hasher()
+        var hasher = StreamingDigest()
         hasher.update(data)
         return hasher.finalizeHex()
     }

@@ -2,14 +2,20 @@ import COpenSSL
 import Foundation
 import Synchronization
 
-/// Streaming SHA-256 over OpenSSL's EVP interface (hardware-accelerated where the CPU has SHA-NI).
-public struct SHA256Hasher: ~Copyable {
+/// A streaming digest over OpenSSL's EVP interface: SHA-256 by default (hardware-accelerated
+/// where the CPU has SHA-NI), MD5 on request.
+public struct StreamingDigest: ~Copyable {
     private let context: OpaquePointer
 
     /// Starts a new digest.
-    public init() {
-        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
-            fatalError("OpenSSL could not initialise SHA-256")
+    public init() { self.init(algorithm: EVP_sha256()) }
+
+    /// An MD5 digest: only for comparing S3 ETags of single-part uploads, never as proof of content.
+    public static func md5() -> StreamingDigest { StreamingDigest(algorithm: EVP_md5()) }
+
+    private init(algorithm: OpaquePointer?) {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, algorithm, nil) == 1 else {
+            fatalError("OpenSSL could not initialise a digest")
         }
         self.context = context
     }
@@ -77,7 +83,7 @@ public struct ContentDigest: Sendable, Equatable {
             listing += "\(file.sha256)  \(relative)\n"
             total += file.size.bytes
         }
-        var hasher = SHA256Hasher()
+        var hasher = StreamingDigest()
         hasher.update(Data(listing.utf8))
         return ContentDigest(size: ByteCount(total), sha256: hasher.finalizeHex())
     }
@@ -88,7 +94,7 @@ public struct ContentDigest: Sendable, Equatable {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw DigestError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
-        var hasher = SHA256Hasher()
+        var hasher = StreamingDigest()
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }

@@ -192,6 +192,54 @@ public struct DrillReport: Sendable, Codable {
         }
     }
 
+    /// The object-store comparison, every finding listed (JUnit carries the first few per category).
+    public struct Objects: Sendable, Codable {
+        /// One object that did not match.
+        public struct Finding: Sendable, Codable {
+            public var category: String
+            public var key: String
+            public var versionID: String?
+            public var detail: String
+            enum CodingKeys: String, CodingKey { case category, key, versionID = "version_id", detail }
+            public init(category: String, key: String, versionID: String?, detail: String) {
+                self.category = category
+                self.key = key
+                self.versionID = versionID
+                self.detail = detail
+            }
+        }
+
+        public var store: String
+        public var asOf: Date?
+        public var historyKnown: Bool
+        public var objectsInStore: Int
+        public var objectsInManifest: Int
+        public var matched: Int
+        public var bytesHashed: Int64
+        public var shard: String?
+        public var findings: [Finding]
+
+        enum CodingKeys: String, CodingKey {
+            case store, asOf = "as_of", historyKnown = "history_known", objectsInStore = "objects_in_store"
+            case objectsInManifest = "objects_in_manifest", matched, bytesHashed = "bytes_hashed", shard, findings
+        }
+
+        public init(
+            store: String, asOf: Date?, historyKnown: Bool, objectsInStore: Int, objectsInManifest: Int, matched: Int, bytesHashed: Int64,
+            shard: String?, findings: [Finding]
+        ) {
+            self.store = store
+            self.asOf = asOf
+            self.historyKnown = historyKnown
+            self.objectsInStore = objectsInStore
+            self.objectsInManifest = objectsInManifest
+            self.matched = matched
+            self.bytesHashed = bytesHashed
+            self.shard = shard
+            self.findings = findings
+        }
+    }
+
     /// Layout version of `report.json`.
     public var schemaVersion = 1
     public var drill: String
@@ -210,10 +258,13 @@ public struct DrillReport: Sendable, Codable {
     public var targets: Targets
     public var properties: [String: String]
     public var suites: [ReportSuite]
+    /// Present when the drill compared an object store.
+    public var objects: Objects?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", drill, status, exitCode = "exit_code", startedAt = "started_at"
         case finishedAt = "finished_at", hostname, backup, postgres, recovery, phases, checks, measurements, targets, properties, suites
+        case objects
     }
 
     /// Builds a report; `phases` and `checks` are derived from the suites.

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Where objects live: an S3-compatible bucket or a local folder. Stores are only read.
+public protocol ObjectStore: Sendable, CustomStringConvertible {
+    /// Whether listings carry history (S3 versioning), so a point in time can be chosen.
+    func keepsVersions() async throws -> Bool
+    /// Every version and delete marker (or every current object, without history), sorted by
+    /// key and, within a key, newest first; handed over a page at a time.
+    func listVersions(_ page: ([ObjectVersion]) async throws -> Void) async throws
+    /// Streams the bytes of `version`; `sink` returns false to stop.
+    func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws
+    /// The full-object SHA-256 the store recorded for `version`, when it has one (S3 additional checksums).
+    func recordedSHA256(_ version: ObjectVersion) async throws -> String?
+}
+
+/// The errors a store raises besides S3's own.
+public struct ObjectStoreError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    /// True when the object exists but cannot be read (permissions, I/O error): the backup's fault, not the harness's.
+    public var unreadable: Bool
+    public var description: String { message }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The objects a store held at a moment: for each key, the newest version not after the
+/// point; keys whose newest version by then is a delete marker are absent. Without history,
+/// the current objects (and `historyKnown` is false, which the report says).
+public struct ObjectsAsOf: Sendable {
+    /// Present objects, sorted by key (UTF-8 byte order).
+    public var objects: [ObjectVersion]
+    /// False when the store keeps no versions: the listing is "now", whatever the point.
+    public var historyKnown: Bool
+    /// Keys whose chosen version was written within a second of the point: S3 lists times to
+    /// the second, so such a version may in fact be just after it.
+    public var closeToThePoint: [String]
+
+    /// Lists `store` and resolves every key at `point` (now when nil).
+    public static func list(_ store: any ObjectStore, at point: Date?, onPage: (@Sendable (Int) -> Void)? = nil) async throws -> ObjectsAsOf {
+        let versioned = try await store.keepsVersions()
+        var result = ObjectsAsOf(objects: [], historyKnown: versioned, closeToThePoint: [])
+        var currentKey: String?
+        var decided = false
+        var seen = 0
+        try await store.listVersions { page in
+            seen += page.count
+            onPage?(seen)
+            for version in page {
+                if version.key != currentKey {
+                    currentKey = version.key
+                    decided = false
+                }
+                guard !decided else { continue }
+                // Versions of a key come newest first: the first one not after the point wins.
+                if let point, versioned, version.lastModified > point { continue }
+                decided = true
+                if version.isDeleteMarker { continue }
+                if let point, versioned, point.timeIntervalSince(version.lastModified) < 1 { result.closeToThePoint.append(version.key) }
+                result.objects.append(version)
+            }
+        }
+        result.objects.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+        return result
+    }
+}

@@ -1,0 +1,115 @@
+import DrillSupport
+import Foundation
+import Synchronization
+
+/// What reading one object produced.
+public struct RehashResult: Sendable {
+    public var version: ObjectVersion
+    /// Lowercase hex SHA-256 of the bytes read; nil when the read failed.
+    public var sha256: String?
+    /// MD5 hex, computed only when the ETag is an MD5 (single-part upload).
+    public var md5: String?
+    public var bytesRead: Int64
+    /// Why the read failed; `unreadable` says whether it is the object's fault.
+    public var failure: (message: String, unreadable: Bool)?
+}
+
+/// Reads objects and hashes them as they stream, a bounded number at a time. Nothing is
+/// buffered whole: each transfer feeds the digests chunk by chunk on its own thread.
+public enum Rehasher {
+    /// Hashes `versions` from `store` with `parallel` reads at once; `onResult` gets each result
+    /// as it completes (any order). Throws only when cancelled.
+    public static func hash(
+        _ versions: [ObjectVersion], from store: any ObjectStore, parallel: Int, progress: RehashProgress? = nil,
+        onResult: (RehashResult) throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: RehashResult.self) { group in
+            var next = 0
+            func launch() {
+                let version = versions[next]
+                next += 1
+                group.addTask { await hashOne(version, from: store, progress: progress) }
+            }
+            while next < versions.count && next < max(1, parallel) { launch() }
+            while let result = try await group.next() {
+                try Task.checkCancellation()
+                progress?.finished(result)
+                try onResult(result)
+                if next < versions.count { launch() }
+            }
+        }
+    }
+
+    static func hashOne(_ version: ObjectVersion, from store: any ObjectStore, progress: RehashProgress?) async -> RehashResult {
+        let state = DigestState(md5: version.etagIsMD5)
+        do {
+            try await store.read(version) { chunk in
+                state.update(chunk)
+                progress?.add(bytes: Int64(chunk.count))
+                return true
+            }
+            let (sha, md5, count) = state.finish()
+            return RehashResult(version: version, sha256: sha, md5: md5, bytesRead: count, failure: nil)
+        } catch let error as ObjectStoreError {
+            return RehashResult(version: version, sha256: nil, md5: nil, bytesRead: 0, failure: (error.message, error.unreadable))
+        } catch {
+            return RehashResult(version: version, sha256: nil, md5: nil, bytesRead: 0, failure: ("\(error)", false))
+        }
+    }
+}
+
+/// Digests fed from one transfer's thread; a retried transfer only continues (ranged resume),
+/// so the digests see each byte once.
+final class DigestState: @unchecked Sendable {
+    // Touched by one transfer at a time (the reads of one object are sequential).
+    private var sha: StreamingDigest? = StreamingDigest()
+    private var md5: StreamingDigest?
+    private var count: Int64 = 0
+
+    init(md5 wanted: Bool) {
+        md5 = wanted ? StreamingDigest.md5() : nil
+    }
+
+    func update(_ chunk: UnsafeRawBufferPointer) {
+        sha?.update(chunk)
+        md5?.update(chunk)
+        count += Int64(chunk.count)
+    }
+
+    func finish() -> (String, String?, Int64) {
+        let shaHex = sha.take()?.finalizeHex() ?? ""
+        var md5Hex: String?
+        if let digest = md5.take() { md5Hex = digest.finalizeHex() }
+        return (shaHex, md5Hex, count)
+    }
+}
+
+/// Objects and bytes done, for the progress line (objects, bytes, rate, ETA).
+public final class RehashProgress: Sendable {
+    private let state = Mutex<(objects: Int, bytes: Int64, failures: Int)>((0, 0, 0))
+    public let totalObjects: Int
+    public let totalBytes: Int64
+    private let start = ContinuousClock.now
+
+    /// Progress over `totalObjects` objects of `totalBytes` bytes.
+    public init(totalObjects: Int, totalBytes: Int64) {
+        self.totalObjects = totalObjects
+        self.totalBytes = totalBytes
+    }
+
+    func add(bytes: Int64) { state.withLock { $0.bytes += bytes } }
+    func finished(_ result: RehashResult) { state.withLock { $0.objects += 1; if result.failure != nil { $0.failures += 1 } } }
+
+    /// `1,234/10,000 objects, 1.2 GiB of 9.8 GiB, 412 MiB/s, ETA 21s`.
+    public var line: String {
+        let (objects, bytes, failures) = state.withLock { ($0.objects, $0.bytes, $0.failures) }
+        let seconds = max(0.001, (ContinuousClock.now - start).seconds)
+        let rate = Double(bytes) / seconds
+        let remaining = rate > 0 ? Double(max(0, totalBytes - bytes)) / rate : 0
+        return "\(objects)/\(totalObjects) objects, \(ByteCount(bytes)) of \(ByteCount(totalBytes)), \(ByteCount(Int64(rate)))/s, ETA \(DrillDuration.format(.seconds(remaining)))"
+            + (failures > 0 ? ", \(failures) unreadable" : "")
+    }
+
+    /// Bytes hashed so far.
+    public var bytes: Int64 { state.withLock { $0.bytes } }
+}

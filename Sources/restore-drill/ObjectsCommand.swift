@@ -1,0 +1,134 @@
+import ArgumentParser
+import Drill
+import DrillSupport
+import Foundation
+import Objects
+import Reports
+
+/// Where the store is and how to sign in: shared by `objects snapshot` and `objects verify`.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "s3://BUCKET[/PREFIX] or file:///FOLDER.") var store: String
+    @Option(name: .long, help: "S3 endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then AWS's).") var endpoint: String?
+    @Option(name: .long, help: "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1).") var region: String?
+    @Option(name: .long, help: "path or virtual-host bucket addressing.") var addressing: String = "path"
+    @Option(name: .customLong("ca-bundle"), help: "PEM file of CAs to trust for the endpoint.") var caBundle: String?
+    @Option(name: .customLong("access-key"), help: "Access key id by reference (env:NAME, file:PATH, command:CMD); default AWS_ACCESS_KEY_ID.")
+    var accessKey: String?
+    @Option(name: .customLong("secret-key"), help: "Secret key by reference; default AWS_SECRET_ACCESS_KEY.") var secretKey: String?
+    @Option(name: .customLong("session-token"), help: "Session token by reference; default AWS_SESSION_TOKEN.") var sessionToken: String?
+    @Option(name: .long, help: "The point in time (ISO 8601 with zone); default now.") var at: String?
+    @Option(name: .long, help: "Objects read at once (default: 4 per core, at least 8).") var parallel: Int?
+    @Option(name: .long, help: "Only shard I of N (I/N), keys split by a stable hash.") var shard: String?
+
+    func spec() throws -> ObjectStoreSpec {
+        guard let addressing = S3Location.Addressing(rawValue: addressing) else {
+            throw ConfigError(file: "--addressing", message: "expected path or virtual-host, found '\(addressing)'")
+        }
+        let spec = ObjectStoreSpec(
+            url: store, endpoint: endpoint, region: region, addressing: addressing, caBundle: caBundle, accessKey: accessKey,
+            secretKey: secretKey, sessionToken: sessionToken)
+        if let problem = spec.problem { throw ConfigError(file: "--store", message: problem) }
+        return spec
+    }
+
+    func point() throws -> Date? {
+        guard let at else { return nil }
+        guard let date = TimestampText.parse(at) else {
+            throw ConfigError(file: "--at", message: "expected a time with its zone, such as 2026-11-24T14:05:00Z, found '\(at)'")
+        }
+        return date
+    }
+
+    func parsedShard() throws -> Shard? {
+        guard let shard else { return nil }
+        guard let parsed = Shard(shard) else { throw ConfigError(file: "--shard", message: "expected I/N with 1 ≤ I ≤ N, found '\(shard)'") }
+        return parsed
+    }
+
+    var width: Int { parallel ?? max(8, 4 * ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+struct ObjectsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "objects", abstract: "Record and verify object-store contents (S3 or a folder) as of a point in time.",
+        subcommands: [Snapshot.self, Verify.self])
+
+    /// Prints a progress line to standard error when it is a terminal.
+    static func progressPrinter() -> (@Sendable (String) -> Void)? {
+        guard isatty(2) == 1 else { return nil }
+        return { line in FileHandle.standardError.write(Data("\r\u{1B}[2K[restore-drill] \(line)".utf8)) }
+    }
+
+    struct Snapshot: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a manifest (JSON lines sorted by key: key, version_id, size, sha256, etag, last_modified) of the store as of a point.")
+
+        @OptionGroup var options: StoreOptions
+        @Option(name: .long, help: "Where the manifest goes.") var out: String
+
+        func run() async throws {
+            do {
+                let store = try await options.spec().open()
+                let started = ContinuousClock.now
+                let (entries, versioned) = try await ObjectSnapshot.take(
+                    store: store, at: try options.point(), shard: try options.parsedShard(), parallel: options.width,
+                    onProgress: ObjectsCommand.progressPrinter())
+                try ManifestWriter.write(entries, to: out)
+                let bytes = entries.reduce(Int64(0)) { $0 + $1.size }
+                let note = versioned || options.at == nil ? "" : " (the store keeps no versions: these are its current objects)"
+                FileHandle.standardError.write(
+                    Data("\nrestore-drill: \(entries.count) object(s), \(ByteCount(bytes)) recorded in \(out) in \(DrillDuration.format(ContinuousClock.now - started))\(note)\n".utf8))
+            } catch {
+                throw Conclusion.fail(error)
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare the store as of a point with a manifest: missing, changed, extra and unreadable objects. Exit 0, 1 (mismatch) or 3 (store unreachable).")
+
+        @OptionGroup var options: StoreOptions
+        @Option(name: .long, help: "The manifest `objects snapshot` wrote.") var manifest: String
+        @Option(name: .long, help: "Write junit.xml, report.json, summary.md and objects.jsonl here.") var reports: String?
+
+        func run() async throws {
+            let startedAt = Date()
+            let verification: ObjectVerification
+            let shard: Shard?
+            let started = ContinuousClock.now
+            do {
+                shard = try options.parsedShard()
+                let store = try await options.spec().open()
+                let index = try ManifestIndex.read(path: manifest, shard: shard)
+                verification = try await ObjectVerification.verify(
+                    store: store, manifest: index, at: try options.point(), shard: shard, parallel: options.width,
+                    onProgress: ObjectsCommand.progressPrinter())
+            } catch {
+                throw Conclusion.fail(error)
+            }
+            let suite = ReportSuite(
+                name: "objects", kind: .phase, seconds: (ContinuousClock.now - started).seconds,
+                cases: ObjectsReporting.cases(verification, seconds: (ContinuousClock.now - started).seconds))
+            let exit: DrillExitCode = suite.cases.contains { $0.status == .failed } ? .failed : (suite.status == .error ? .harness : .passed)
+            var report = DrillReport(
+                drill: "objects verify", status: exit == .passed ? .passed : (exit == .failed ? .failed : .error), exitCode: exit.rawValue,
+                startedAt: startedAt, finishedAt: Date(), backup: .init(location: manifest, format: "objects manifest"),
+                postgres: .init(provisioner: "none"), measurements: .init(), targets: .init(),
+                properties: ["objects.store": verification.store, "objects.shard": shard?.description ?? "1/1"], suites: [suite])
+            report.objects = ObjectsReporting.summary(verification, shard: shard)
+            var lines = suite.cases.filter { $0.status != .passed }.map { "  \($0.status == .failed ? "FAILED" : "ERROR ") \($0.name): \($0.message ?? "")" }
+            lines.append("restore-drill: \(verification.matched) of \(verification.objectsInManifest) object(s) match the manifest (exit \(exit.rawValue))")
+            if let reports {
+                do {
+                    let paths = try ReportWriter.write(report, to: reports) + [try ObjectsReporting.writeFindings(report.objects!.findings, to: reports)]
+                    lines.append("reports: \(paths.joined(separator: ", "))")
+                } catch {
+                    lines.append("restore-drill: cannot write reports to \(reports): \(error)")
+                }
+            }
+            FileHandle.standardError.write(Data(SecretMasker.shared.mask("\n" + lines.joined(separator: "\n") + "\n").utf8))
+            if exit != .passed { throw ExitCode(exit.rawValue) }
+        }
+    }
+}
