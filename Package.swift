@@ -63,7 +63,7 @@ let package = Package(
 
         .target(
             name: "DrillTestSupport",
-            dependencies: ["Drill", "DrillSupport", "PostgresClient", "Provisioning", "Recovery", "Restore"],
+            dependencies: ["Drill", "DrillSupport", "PostgresClient", "Provisioning", "Recovery", "Restore", "HTTPClient"],
             path: "Tests/DrillTestSupport",
             swiftSettings: strict
         ),

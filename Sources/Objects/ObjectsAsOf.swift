@@ -12,31 +12,36 @@ public struct ObjectsAsOf: Sendable {
     /// the second, so such a version may in fact be just after it.
     public var closeToThePoint: [String]
 
-    /// Lists `store` and resolves every key at `point` (now when nil).
+    /// Lists `store` and resolves every key at `point` (now when nil). Only one candidate per
+    /// key is kept while the pages stream by, so memory follows the number of keys, not versions.
     public static func list(_ store: any ObjectStore, at point: Date?, onPage: (@Sendable (Int) -> Void)? = nil) async throws -> ObjectsAsOf {
         let versioned = try await store.keepsVersions()
-        var result = ObjectsAsOf(objects: [], historyKnown: versioned, closeToThePoint: [])
-        var currentKey: String?
-        var decided = false
+        var chosen: [String: ObjectVersion] = [:]
         var seen = 0
         try await store.listVersions { page in
             seen += page.count
             onPage?(seen)
             for version in page {
-                if version.key != currentKey {
-                    currentKey = version.key
-                    decided = false
-                }
-                guard !decided else { continue }
-                // Versions of a key come newest first: the first one not after the point wins.
                 if let point, versioned, version.lastModified > point { continue }
-                decided = true
-                if version.isDeleteMarker { continue }
-                if let point, versioned, point.timeIntervalSince(version.lastModified) < 1 { result.closeToThePoint.append(version.key) }
-                result.objects.append(version)
+                guard let current = chosen[version.key] else {
+                    chosen[version.key] = version
+                    continue
+                }
+                // Servers differ in how they order versions and delete markers (AWS interleaves
+                // them newest first, moto lists all versions, then all markers): compare times,
+                // then prefer the one the store calls latest, then the one listed first.
+                if version.lastModified > current.lastModified || (version.lastModified == current.lastModified && version.isLatest && !current.isLatest) {
+                    chosen[version.key] = version
+                }
             }
         }
+        var result = ObjectsAsOf(objects: [], historyKnown: versioned, closeToThePoint: [])
+        for version in chosen.values where !version.isDeleteMarker {
+            result.objects.append(version)
+            if let point, versioned, point.timeIntervalSince(version.lastModified) < 1 { result.closeToThePoint.append(version.key) }
+        }
         result.objects.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+        result.closeToThePoint.sort()
         return result
     }
 }

@@ -1,0 +1,110 @@
+import DrillSupport
+import Foundation
+import HTTPClient
+import Provisioning
+import Synchronization
+
+/// A real S3-compatible server for the tests: moto_server on 127.0.0.1 and a free port, in its
+/// own process group, stopped when the test's body ends (and killed at exit if a test crashed).
+public final class MotoServer: Sendable {
+    public let port: Int
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    private let task: Task<Void, Never>
+
+    private init(port: Int, task: Task<Void, Never>) {
+        self.port = port
+        self.task = task
+    }
+
+    /// The credentials the fixture script and the drill use while moto does not check signatures.
+    public static let environment = ["AWS_ACCESS_KEY_ID": "fixture", "AWS_SECRET_ACCESS_KEY": "fixture-secret"]
+
+    /// Runs `body` with a fresh server. `authActions`: moto checks signatures after that many
+    /// unauthenticated requests (INITIAL_NO_AUTH_ACTION_COUNT), enough to create an IAM user.
+    public static func with<T: Sendable>(authActions: Int? = nil, _ body: (MotoServer) async throws -> T) async throws -> T {
+        let server = try await start(authActions: authActions)
+        do {
+            let value = try await body(server)
+            await server.stop()
+            return value
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    static func start(authActions: Int?) async throws -> MotoServer {
+        guard let program = findInPath("moto_server") else {
+            throw TestSupportError("moto_server is not installed: scripts/bootstrap installs it (pip install 'moto[server]')")
+        }
+        let port = FreePort.pick()
+        var environment = ["PYTHONUNBUFFERED": "1"]
+        if let authActions { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = String(authActions) }
+        var invocation = ToolInvocation(
+            executable: program, arguments: ["-H", "127.0.0.1", "-p", String(port)], environment: environment, displayName: "moto_server",
+            captureLimit: 16 * 1024, gracePeriod: .seconds(2))
+        invocation.onStart = { pid in LeftoverGroups.shared.add(pid) }
+        let task = Task { _ = try? await ProcessRunner.run(invocation) }
+        let server = MotoServer(port: port, task: task)
+        // Bounded wait: 100 probes, 100 ms apart.
+        for _ in 0..<100 {
+            if let answer = try? await HTTPClient.send(HTTPRequest(url: server.endpoint + "/", timeout: .seconds(2))), answer.status < 500 {
+                return server
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await server.stop()
+        throw TestSupportError("moto_server did not answer on \(server.endpoint) within 10 s")
+    }
+
+    /// Stops the server's process group.
+    public func stop() async {
+        task.cancel()
+        await task.value
+    }
+
+    /// Runs the fixture script against this server (`s3fixture.py COMMAND ARGS...`); returns its output.
+    @discardableResult
+    public func fixture(_ arguments: [String], accessKey: String = "fixture", secretKey: String = "fixture-secret") async throws -> String {
+        let result = try await ProcessRunner.run(
+            ToolInvocation(
+                executable: "python3",
+                arguments: [RepositoryPaths.root + "/fixtures/objects/s3fixture.py", "--endpoint", endpoint, "--access-key", accessKey, "--secret-key", secretKey]
+                    + arguments, captureLimit: 4 << 20))
+        guard result.succeeded else { throw TestSupportError("s3fixture \(arguments.joined(separator: " ")): \(result.standardError)") }
+        return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The full path of `name` on PATH, or nil.
+public func findInPath(_ name: String) -> String? {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+        let candidate = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// Process groups of helper servers, killed when the test process exits.
+final class LeftoverGroups: Sendable {
+    static let shared = LeftoverGroups()
+    private let groups = Mutex<[Int32]>([])
+
+    private init() {
+        atexit { for group in LeftoverGroups.shared.groups.withLock({ $0 }) { kill(-group, SIGKILL) } }
+    }
+
+    func add(_ group: Int32) { groups.withLock { $0.append(group) } }
+}
+
+/// A free loopback port for helper servers started by tests.
+public enum FreePortForTests {
+    public static func pick() -> Int { FreePort.pick() }
+}
+
+/// Whether something answers HTTP at a URL (any status).
+public enum HTTPClientProbe {
+    public static func answers(_ url: String) async throws -> Bool {
+        (try? await HTTPClient.send(HTTPRequest(url: url, timeout: .seconds(1), connectTimeout: .milliseconds(500)))) != nil
+    }
+}
