@@ -86,6 +86,8 @@ public struct DrillFile: Sendable {
     public var checks: [CheckReference]
     /// Application processes started after the restore, against the restored database.
     public var services: [ServiceDefinition] = []
+    /// The object store that belongs with the backup, compared at the recovery point.
+    public var objects: ObjectsSection?
     public var reportsDirectory: String?
     public var checkConcurrency: Int?
 
@@ -108,7 +110,7 @@ public enum DrillFileParser {
     /// Validates a parsed drill file.
     public static func parse(_ root: YAMLValue, path: String) throws(ConfigError) -> DrillFile {
         guard root.isMapping else { throw root.error("a drill file is a YAML mapping with name, targets, backup, postgres, checks and reports") }
-        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "checks", "reports"])
+        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "objects", "checks", "reports"])
         let name = try root.required("name").string()
         let targetsNode = try root.required("targets", hint: "e.g. targets: {rpo: 24h, rto: 30m}")
         try targetsNode.rejectUnknownKeys(["rpo", "rto"])
@@ -126,6 +128,7 @@ public enum DrillFileParser {
             variables: try parseVariables(root["variables"]), checks: try parseChecks(root["checks"]),
             reportsDirectory: try parseReports(root["reports"]).dir, checkConcurrency: try parseReports(root["reports"]).concurrency)
         file.services = try ServiceParsing.parse(root["services"], baseDirectory: file.baseDirectory)
+        file.objects = try ObjectsParsing.parse(root["objects"], baseDirectory: file.baseDirectory)
         return file
     }
 

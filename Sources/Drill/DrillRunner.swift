@@ -113,6 +113,19 @@ public struct DrillRunner: Sendable {
             context.drillEnvironment["DRILL_BACKUP_COMPRESSION"] = logical.inspection.compression.rawValue
         case .physical: context.drillEnvironment["DRILL_BACKUP_FORMAT"] = "basebackup"
         }
+        if let section = plan.file.objects {
+            if section.spec.url.hasPrefix("s3://") {
+                context.drillEnvironment["DRILL_OBJECTS_BUCKET"] = String(section.spec.url.dropFirst(5).prefix { $0 != "/" })
+                if let endpoint = section.spec.endpoint { context.drillEnvironment["DRILL_OBJECTS_ENDPOINT"] = endpoint }
+            } else {
+                context.drillEnvironment["DRILL_OBJECTS_FOLDER"] = section.spec.url.hasPrefix("file://") ? String(section.spec.url.dropFirst(7)) : section.spec.url
+            }
+        }
+        var objectsMatched = true
+        if let section = plan.file.objects {
+            try Task.checkCancellation()
+            objectsMatched = await compareObjects(section, plan: plan, context: context, recorder: recorder, state: &state)
+        }
         try await startServices(plan, context: &context, recorder: recorder, state: &state)
         try Task.checkCancellation()
         progress.phaseStarted("checks")
@@ -129,7 +142,7 @@ public struct DrillRunner: Sendable {
         let checkStatus = ReportSuite(name: "checks", kind: .checks, cases: results.map(CheckSuites.reportCase)).status
         progress.phaseFinished("checks (\(results.count))", status: checkStatus, seconds: (ContinuousClock.now - checksStart).seconds, message: results.first { $0.status == .failed || $0.status == .error }.map { "\($0.check.id): \($0.message)" })
         try Task.checkCancellation()
-        let checksPassed = results.allSatisfy { $0.status == .passed || $0.status == .skipped }
+        let checksPassed = objectsMatched && results.allSatisfy { $0.status == .passed || $0.status == .skipped }
         state.rtoSeconds = checksPassed ? (ContinuousClock.now - clock).seconds : nil
 
         try await recorder.phase("measure") { suite in
@@ -205,9 +218,10 @@ public struct DrillRunner: Sendable {
             exitCode = .passed
         }
         let status: DrillReport.Status = exitCode == .passed ? .passed : (exitCode == .failed ? .failed : .error)
-        let report = ReportBuilder.build(
+        var report = ReportBuilder.build(
             state: state, suites: recorder.suites, status: status, exitCode: exitCode, startedAt: startedAt,
             fallbackName: state.file?.name ?? "unnamed drill")
+        report.objects = state.objects
         var paths: [String] = []
         let directory = state.file.map { DrillPlanner.reportsDirectory($0, options: options) } ?? options.reportsDirectory
         if let directory {
@@ -231,6 +245,7 @@ struct DrillState {
     var rtoSeconds: Double?
     var recovery: RecoveryOutcome?
     var services: [RunningService] = []
+    var objects: DrillReport.Objects?
 }
 
 /// Adds up bytes from concurrent progress callbacks.

@@ -48,7 +48,16 @@ public struct ObjectVerification: Sendable {
         onProgress: (@Sendable (String) -> Void)? = nil
     ) async throws -> ObjectVerification {
         onProgress?("listing \(store)")
-        var listing = try await ObjectsAsOf.list(store, at: point) { seen in onProgress?("listed \(seen) versions") }
+        let listing = try await ObjectsAsOf.list(store, at: point) { seen in onProgress?("listed \(seen) versions") }
+        return try await verify(store: store, listing: listing, manifest: manifest, at: point, shard: shard, parallel: parallel, onProgress: onProgress)
+    }
+
+    /// Compares an existing listing with the manifest (the drill lists once for this and the catalog).
+    public static func verify(
+        store: any ObjectStore, listing fullListing: ObjectsAsOf, manifest: ManifestIndex, at point: Date?, shard: Shard?, parallel: Int,
+        onProgress: (@Sendable (String) -> Void)? = nil
+    ) async throws -> ObjectVerification {
+        var listing = fullListing
         if let shard { listing.objects.removeAll { !shard.contains($0.key) } }
         var findings: [Finding] = []
         var toHash: [ObjectVersion] = []

@@ -13,6 +13,8 @@ public struct DrillFileBuilder: Sendable {
     public var reportsDirectory: String
     /// Lines under `services:` (indented by the builder), empty for none.
     public var services: [String] = []
+    /// Lines under `objects:` (indented by the builder), empty for none.
+    public var objects: [String] = []
 
     /// A drill of `artifact` writing reports into `reportsDirectory`.
     public init(artifact: String, reportsDirectory: String) {
@@ -27,6 +29,7 @@ public struct DrillFileBuilder: Sendable {
         lines += ["postgres:", "  provisioner: pg_ctl"] + postgresExtra.map { "  " + $0 }
         lines += ["variables:"] + variables.map { "  " + $0 }
         lines += services.isEmpty ? [] : ["services:"] + services.map { "  " + $0 }
+        lines += objects.isEmpty ? [] : ["objects:"] + objects.map { "  " + $0 }
         lines += checks.isEmpty ? [] : ["checks:"] + checks.map { "  - \($0)" }
         lines += ["reports:", "  dir: \(reportsDirectory)"]
         return lines.joined(separator: "\n") + "\n"

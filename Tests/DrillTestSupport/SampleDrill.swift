@@ -13,6 +13,13 @@ public struct SampleDrill: Sendable {
     /// The drill file to write; adjust before `run`.
     public var drill: DrillFileBuilder
 
+    /// A drill of `artifact` in `workspace` (for tests that make their own backup).
+    public init(workspace: TestWorkspace, artifact: String, drill: DrillFileBuilder) {
+        self.workspace = workspace
+        self.artifact = artifact
+        self.drill = drill
+    }
+
     /// Copies a sample backup into a new workspace.
     public static func prepare(_ label: String, format: DumpFormat = .custom, compression: Compression = .none) async throws -> SampleDrill {
         let workspace = try TestWorkspace(label)

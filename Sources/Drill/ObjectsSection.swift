@@ -1,0 +1,100 @@
+import DrillSupport
+import Foundation
+import Objects
+
+/// The drill file's `objects:` section: the store that belongs with the backup, and what to
+/// compare it with at the recovery point (a manifest, the restored catalog, or both).
+public struct ObjectsSection: Sendable {
+    /// How the restored database lists its objects, and how a row becomes a store key.
+    public struct Catalog: Sendable {
+        /// Returns one row per object; columns `size` and `etag` are compared when present.
+        public var query: String
+        /// `{column}` placeholders (and drill variables): `{bucket_id}/{name}`.
+        public var keyTemplate: String
+        /// Database to query; the restored one when nil.
+        public var database: String?
+    }
+
+    /// Supabase Storage's catalog: `storage.objects` with size and ETag from `metadata`.
+    public static let supabaseQuery = """
+        SELECT bucket_id, name, metadata->>'size' AS size, metadata->>'eTag' AS etag, version FROM storage.objects
+        """
+
+    public var spec: ObjectStoreSpec
+    /// Manifest path (resolved against the drill file's folder).
+    public var manifest: String?
+    public var catalog: Catalog?
+    /// Objects no catalog row names fail the drill (default: a warning in the report).
+    public var orphansFail: Bool
+    /// Objects read at once.
+    public var parallel: Int?
+}
+
+/// Parses `objects:`.
+enum ObjectsParsing {
+    static func parse(_ node: YAMLValue?, baseDirectory: String) throws(ConfigError) -> ObjectsSection? {
+        guard let node else { return nil }
+        try node.rejectUnknownKeys([
+            "store", "endpoint", "region", "addressing", "ca_bundle", "access_key", "secret_key", "session_token", "manifest", "catalog",
+            "orphans", "parallel",
+        ])
+        let storeNode = try node.required("store", hint: "s3://BUCKET[/PREFIX] or file:///FOLDER")
+        var url = try storeNode.string()
+        if !url.contains("://") && !url.hasPrefix("/") { url = ((baseDirectory + "/" + url) as NSString).standardizingPath }
+        var addressing = S3Location.Addressing.path
+        if let value = node["addressing"] {
+            guard let parsed = S3Location.Addressing(rawValue: try value.string()) else { throw value.error("expected path or virtual-host") }
+            addressing = parsed
+        }
+        var references: [String: String] = [:]
+        for key in ["access_key", "secret_key", "session_token"] {
+            guard let value = node[key] else { continue }
+            let text = try value.string()
+            guard SecretReference.parse(text) != nil else {
+                throw value.error("give \(key) by reference: env:NAME, file:PATH or command:CMD (never the value)")
+            }
+            references[key] = text
+        }
+        let caBundle = try node["ca_bundle"]?.string()
+        let spec = ObjectStoreSpec(
+            url: url, endpoint: try node["endpoint"]?.string(), region: try node["region"]?.string(), addressing: addressing,
+            caBundle: caBundle.map { absolute($0, baseDirectory) }, accessKey: references["access_key"],
+            secretKey: references["secret_key"], sessionToken: references["session_token"])
+        if let problem = spec.problem { throw storeNode.error(problem) }
+        var catalog: ObjectsSection.Catalog?
+        if let catalogNode = node["catalog"] {
+            if !catalogNode.isMapping {
+                guard try catalogNode.string() == "supabase" else { throw catalogNode.error("expected supabase or {query, key}") }
+                catalog = .init(query: ObjectsSection.supabaseQuery, keyTemplate: "{bucket_id}/{name}", database: nil)
+            } else {
+                try catalogNode.rejectUnknownKeys(["query", "key", "database"])
+                catalog = .init(
+                    query: try catalogNode["query"]?.string() ?? ObjectsSection.supabaseQuery,
+                    keyTemplate: try catalogNode["key"]?.string() ?? "{bucket_id}/{name}", database: try catalogNode["database"]?.string())
+            }
+        }
+        let manifestText = try node["manifest"]?.string()
+        let manifest = manifestText.map { absolute($0, baseDirectory) }
+        guard manifest != nil || catalog != nil else {
+            throw node.error("objects: needs manifest: FILE (from restore-drill objects snapshot) and/or catalog: to compare the store with")
+        }
+        var orphansFail = false
+        if let orphans = node["orphans"] {
+            switch try orphans.string() {
+            case "warn": orphansFail = false
+            case "fail": orphansFail = true
+            default: throw orphans.error("expected warn or fail")
+            }
+        }
+        var parallel: Int?
+        if let value = node["parallel"] {
+            parallel = try value.int()
+            guard parallel! >= 1 else { throw value.error("parallel must be at least 1") }
+        }
+        return ObjectsSection(spec: spec, manifest: manifest, catalog: catalog, orphansFail: orphansFail, parallel: parallel)
+    }
+
+    static func absolute(_ path: String, _ base: String) -> String {
+        path.hasPrefix("/") ? path : ((base + "/" + path) as NSString).standardizingPath
+    }
+}
