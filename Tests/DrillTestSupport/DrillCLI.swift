@@ -30,6 +30,16 @@ public struct DrillCLI: Sendable {
         return Run(exitCode: result.exitCode, standardOutput: result.standardOutput, standardError: result.standardError)
     }
 
+    /// Runs another program (a wrapper around the executable) with the same environment rules.
+    public static func runProgram(_ program: String, _ arguments: [String], workspace: TestWorkspace, environment: [String: String] = [:]) async throws -> Run {
+        var env = environment
+        env["TMPDIR"] = workspace.tmp
+        env["RESTORE_DRILL_HOME"] = RepositoryPaths.root
+        let result = try await ProcessRunner.run(
+            ToolInvocation(executable: program, arguments: arguments, environment: env, workingDirectory: workspace.path, captureLimit: 4 << 20))
+        return Run(exitCode: result.exitCode, standardOutput: result.standardOutput, standardError: result.standardError)
+    }
+
     /// Validates `junit.xml` against the Jenkins JUnit schema with xmllint; returns xmllint's complaint or nil.
     public static func schemaProblems(junit path: String) async throws -> String? {
         let result = try await ProcessRunner.run(
