@@ -11,6 +11,14 @@ public struct ObjectVerification: Sendable {
         public var versionID: String?
         public var detail: String
 
+        /// Creates a finding.
+        public init(category: Category, key: String, versionID: String?, detail: String) {
+            self.category = category
+            self.key = key
+            self.versionID = versionID
+            self.detail = detail
+        }
+
         enum CodingKeys: String, CodingKey { case category, key, versionID = "version_id", detail }
     }
 
@@ -38,6 +46,22 @@ public struct ObjectVerification: Sendable {
     public var findings: [Finding]
     /// Keys whose chosen version lies within a second of the point (listing times have second precision).
     public var closeToThePoint: [String]
+
+    /// Creates a verification result (from its parts, as when shard reports are merged).
+    public init(
+        store: String, point: Date?, historyKnown: Bool, objectsInStore: Int, objectsInManifest: Int, matched: Int, bytesHashed: Int64,
+        findings: [Finding], closeToThePoint: [String]
+    ) {
+        self.store = store
+        self.point = point
+        self.historyKnown = historyKnown
+        self.objectsInStore = objectsInStore
+        self.objectsInManifest = objectsInManifest
+        self.matched = matched
+        self.bytesHashed = bytesHashed
+        self.findings = findings
+        self.closeToThePoint = closeToThePoint
+    }
 
     /// Findings of one category, sorted by key.
     public func findings(_ category: Category) -> [Finding] { findings.filter { $0.category == category } }

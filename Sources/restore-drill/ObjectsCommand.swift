@@ -132,3 +132,29 @@ struct ObjectsCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Work with written reports.", subcommands: [Merge.self])
+
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Join the reports of shard runs (objects verify --shard i/n --reports DIR) into one junit.xml, report.json, summary.md and objects.jsonl.")
+
+        @Option(name: .long, help: "Where the merged reports go.") var out: String
+        @Argument(help: "The shard runs' report folders.") var directories: [String]
+
+        func run() async throws {
+            do {
+                let report = try ReportMerger.merge(directories: directories)
+                var paths = try ReportWriter.write(report, to: out)
+                if let objects = report.objects { paths.append(try ObjectsReporting.writeFindings(objects.findings, to: out)) }
+                FileHandle.standardError.write(Data("restore-drill: merged \(directories.count) report(s): \(report.status.rawValue) (exit \(report.exitCode))\nreports: \(paths.joined(separator: ", "))\n".utf8))
+                if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw Conclusion.fail(error)
+            }
+        }
+    }
+}

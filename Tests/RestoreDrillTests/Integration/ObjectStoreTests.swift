@@ -76,6 +76,39 @@ struct ObjectStoreTests {
         }
     }
 
+    @Test func shardsSplitTheKeysAndTheirReportsMergeIntoOne() async throws {
+        let workspace = try TestWorkspace("objects-shards")
+        defer { workspace.remove() }
+        try await MotoServer.with { server in
+            try await server.fixture(["create-bucket", "sharded"])
+            try await server.fixture(["put-many", "sharded", "part/", "30", "2048"])
+            let manifest = workspace.file("m.jsonl")
+            #expect(try await Self.objects("snapshot", server, bucket: "sharded", ["--out", manifest], workspace: workspace).exitCode == 0)
+            try await server.fixture(["put", "sharded", "part/000007.bin", "--random", "2048", "--seed", "700"])
+            var directories: [String] = []
+            for shard in 1...3 {
+                let directory = workspace.file("shard-\(shard)")
+                directories.append(directory)
+                let run = try await Self.objects("verify", server, bucket: "sharded", ["--manifest", manifest, "--shard", "\(shard)/3", "--reports", directory], workspace: workspace)
+                #expect(run.exitCode == 0 || run.exitCode == 1, "\(run.allOutput)")
+            }
+            let counts = try directories.map { try (Self.report($0)["objects"] as? [String: Any])?["objects_in_manifest"] as? Int ?? -1 }
+            #expect(counts.reduce(0, +) == 30 && counts.allSatisfy { $0 > 0 }, "every key in exactly one shard: \(counts)")
+
+            let merged = try await DrillCLI.run(["report", "merge", "--out", workspace.file("merged")] + directories, workspace: workspace)
+            #expect(merged.exitCode == 1, "\(merged.allOutput)")
+            let objects = try Self.report(workspace.file("merged"))["objects"] as? [String: Any]
+            #expect(objects?["matched"] as? Int == 29 && objects?["objects_in_manifest"] as? Int == 30)
+            #expect(try Self.findings(workspace.file("merged")).map { $0["key"]! } == ["part/000007.bin"])
+            let schema = try await DrillCLI.schemaProblems(junit: workspace.file("merged/junit.xml"))
+            #expect(schema == nil, "\(schema ?? "")")
+
+            let partial = try await DrillCLI.run(["report", "merge", "--out", workspace.file("partial")] + directories.prefix(2), workspace: workspace)
+            #expect(partial.exitCode != 0)
+            #expect(try String(contentsOfFile: workspace.file("partial/junit.xml"), encoding: .utf8).contains("2 of 3 shard reports were given"))
+        }
+    }
+
     @Test func aWrongSecretIsRefusedWithAClearMessage() async throws {
         let workspace = try TestWorkspace("objects-auth")
         defer { workspace.remove() }
