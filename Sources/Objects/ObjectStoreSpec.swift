@@ -44,7 +44,7 @@ public struct ObjectStoreSpec: Sendable {
 
     /// Opens the store: resolves credentials (the references, else `AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and the endpoint (else `AWS_ENDPOINT_URL_S3`,
-    /// `AWS_ENDPOINT_URL`, then AWS's regional endpoint).
+    /// `AWS_ENDPOINT_URL`, then AWS's regional endpoint) and the CA bundle (else `AWS_CA_BUNDLE`).
     public func open(retry: S3Client.RetryPolicy = S3Client.RetryPolicy()) async throws -> any ObjectStore {
         if let problem { throw ObjectStoreError(message: problem, unreadable: false) }
         guard url.hasPrefix("s3://") else {
@@ -63,7 +63,8 @@ public struct ObjectStoreSpec: Sendable {
             secretAccessKey: try await resolve(secretKey, fallback: "AWS_SECRET_ACCESS_KEY", secret: true),
             sessionToken: sessionToken != nil || environment["AWS_SESSION_TOKEN"] != nil
                 ? try await resolve(sessionToken, fallback: "AWS_SESSION_TOKEN", secret: true) : nil)
-        let location = S3Location(endpoint: endpoint, bucket: bucket, prefix: prefix, region: region, addressing: addressing, caBundle: caBundle)
+        let bundle = caBundle ?? environment["AWS_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 }
+        let location = S3Location(endpoint: endpoint, bucket: bucket, prefix: prefix, region: region, addressing: addressing, caBundle: bundle)
         var client = S3Client(location: location, credentials: credentials, retry: retry)
         client.onRetry = nil
         return S3Store(client: client)
