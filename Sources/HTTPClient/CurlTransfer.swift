@@ -29,8 +29,8 @@ final class CurlTransfer: @unchecked Sendable {
 
     func perform() throws(HTTPError) -> HTTPResponse {
         _ = Self.globalInit
-        guard let handle = curl_easy_init() else { throw HTTPError(code: .other, message: "libcurl could not create a transfer handle") }
-        defer { curl_easy_cleanup(handle) }
+        guard let handle = HandlePool.shared.take() else { throw HTTPError(code: .other, message: "libcurl could not create a transfer handle") }
+        defer { HandlePool.shared.give(back: handle) }
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -151,4 +151,35 @@ final class CurlTransfer: @unchecked Sendable {
         let (seconds, attoseconds) = duration.components
         return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
     }
+}
+
+/// Easy handles kept between transfers: a handle keeps its connections (and TLS sessions)
+/// open, so consecutive requests to one endpoint reuse them instead of connecting each time.
+final class HandlePool: Sendable {
+    static let shared = HandlePool()
+    /// Handles kept idle at most; more are cleaned up when given back.
+    static let capacity = 64
+
+    private let idle = Mutex<[CurlHandle]>([])
+
+    func take() -> UnsafeMutableRawPointer? {
+        if let handle = idle.withLock({ $0.popLast() }) { return handle.raw }
+        return curl_easy_init()
+    }
+
+    func give(back handle: UnsafeMutableRawPointer) {
+        // reset clears every option of the last transfer but keeps the connection cache.
+        curl_easy_reset(handle)
+        let kept = idle.withLock { handles -> Bool in
+            guard handles.count < Self.capacity else { return false }
+            handles.append(CurlHandle(raw: handle))
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle) }
+    }
+}
+
+/// An idle easy handle; only one transfer uses a handle at a time (the pool hands it out once).
+struct CurlHandle: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
 }

@@ -10,10 +10,18 @@ public final class MotoServer: Sendable {
     public let port: Int
     public var endpoint: String { "http://127.0.0.1:\(port)" }
     private let task: Task<Void, Never>
+    private let group: StartedGroup
 
-    private init(port: Int, task: Task<Void, Never>) {
+    private init(port: Int, task: Task<Void, Never>, group: StartedGroup) {
         self.port = port
         self.task = task
+        self.group = group
+    }
+
+    /// Kills the server's process group at once (for synchronous cleanups).
+    public func terminate() {
+        if let pid = group.pid { kill(-pid, SIGKILL) }
+        task.cancel()
     }
 
     /// The credentials the fixture script and the drill use while moto does not check signatures.
@@ -33,7 +41,8 @@ public final class MotoServer: Sendable {
         }
     }
 
-    static func start(authActions: Int?) async throws -> MotoServer {
+    /// Starts a server the caller stops (`stop()` or `terminate()`).
+    public static func start(authActions: Int? = nil) async throws -> MotoServer {
         guard let program = findInPath("moto_server") else {
             throw TestSupportError("moto_server is not installed: scripts/bootstrap installs it (pip install 'moto[server]')")
         }
@@ -43,9 +52,13 @@ public final class MotoServer: Sendable {
         var invocation = ToolInvocation(
             executable: program, arguments: ["-H", "127.0.0.1", "-p", String(port)], environment: environment, displayName: "moto_server",
             captureLimit: 16 * 1024, gracePeriod: .seconds(2))
-        invocation.onStart = { pid in LeftoverGroups.shared.add(pid) }
+        let group = StartedGroup()
+        invocation.onStart = { pid in
+            LeftoverGroups.shared.add(pid)
+            group.set(pid)
+        }
         let task = Task { _ = try? await ProcessRunner.run(invocation) }
-        let server = MotoServer(port: port, task: task)
+        let server = MotoServer(port: port, task: task, group: group)
         // Bounded wait: 100 probes, 100 ms apart.
         for _ in 0..<100 {
             if let answer = try? await HTTPClient.send(HTTPRequest(url: server.endpoint + "/", timeout: .seconds(2))), answer.status < 500 {
@@ -83,6 +96,13 @@ public func findInPath(_ name: String) -> String? {
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
     return nil
+}
+
+/// The process group of a started helper, filled in once it runs.
+final class StartedGroup: Sendable {
+    private let value = Mutex<Int32?>(nil)
+    func set(_ pid: Int32) { value.withLock { $0 = pid } }
+    var pid: Int32? { value.withLock { $0 } }
 }
 
 /// Process groups of helper servers, killed when the test process exits.

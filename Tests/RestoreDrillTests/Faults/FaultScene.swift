@@ -23,7 +23,8 @@ struct FaultScene: Sendable {
     /// A secret every case supplies by reference; it must never be printed.
     static let secret = "fault-secret-" + String(UUID().uuidString.prefix(10))
     static var environment: [String: String] {
-        SampleDrill.passwordEnvironment.merging(["RD_FAULT_SECRET": secret]) { $1 }
+        // moto does not check signatures here: any key pair works, and the secret doubles as one.
+        SampleDrill.passwordEnvironment.merging(["RD_FAULT_SECRET": secret, "RD_FAULT_S3_KEY": "fixture"]) { $1 }
     }
 
     /// A physical drill of `fixture` with the secret wired in.
