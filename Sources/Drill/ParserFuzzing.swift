@@ -1,4 +1,5 @@
 import Checks
+import Objects
 import DrillSupport
 import Foundation
 import Recovery
@@ -29,6 +30,10 @@ public enum ParserFuzzing {
         _ = SecretReference.parse(text)
         _ = SecretMasker().mask(text)
         ChecksFuzzing.exercise(data)
-        if let root = try? YAMLValue.parse(text, file: "fuzz.yaml") { _ = try? ServiceParsing.parse(root, baseDirectory: "/fuzz") }
+        ObjectsFuzzing.exercise(data)
+        if let root = try? YAMLValue.parse(text, file: "fuzz.yaml") {
+            _ = try? ServiceParsing.parse(root, baseDirectory: "/fuzz")
+            _ = try? ObjectsParsing.parse(root["objects"] ?? root, baseDirectory: "/fuzz")
+        }
     }
 }

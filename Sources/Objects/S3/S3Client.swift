@@ -122,7 +122,8 @@ public struct S3Client: Sendable {
     static func transportError(_ error: HTTPError, what: String) -> S3Error {
         switch error.code {
         case .cancelled: return S3Error(code: .cancelled, message: "\(what) was cancelled")
-        case .connect, .timeout, .connectionLost: return S3Error(code: .unavailable, message: error.message)
+        case .connect: return S3Error(code: .unavailable, message: error.message + " (is the endpoint right, and the store up?)")
+        case .timeout, .connectionLost: return S3Error(code: .unavailable, message: error.message)
         case .tls: return S3Error(code: .refused, message: error.message + " (objects.ca_bundle names a CA file for a private endpoint)")
         case .aborted, .other: return S3Error(code: .refused, message: error.message)
         }
