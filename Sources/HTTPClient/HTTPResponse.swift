@@ -17,6 +17,20 @@ public struct HTTPResponse: Sendable {
     /// URL after redirects.
     public var effectiveURL: String
 
+    /// Creates a response (the transfer does; tests of header handling too).
+    public init(
+        status: Int, headers: [(name: String, value: String)], body: Data = Data(), bodyTruncated: Bool = false, bodyBytes: Int64 = 0,
+        totalTime: Duration = .zero, effectiveURL: String = ""
+    ) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.bodyTruncated = bodyTruncated
+        self.bodyBytes = bodyBytes
+        self.totalTime = totalTime
+        self.effectiveURL = effectiveURL
+    }
+
     /// First header with this name, case-insensitively.
     public func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value

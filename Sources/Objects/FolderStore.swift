@@ -41,7 +41,7 @@ public struct FolderStore: ObjectStore {
         }
     }
 
-    public func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws {
+    public func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws -> String? {
         let path = root + "/" + version.key
         try await BlockingWork.run {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -61,7 +61,6 @@ public struct FolderStore: ObjectStore {
                 guard sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) else { return }
             }
         }
+        return nil
     }
-
-    public func recordedSHA256(_ version: ObjectVersion) async throws -> String? { nil }
 }

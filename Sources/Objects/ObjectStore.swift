@@ -7,10 +7,9 @@ public protocol ObjectStore: Sendable, CustomStringConvertible {
     /// Every version and delete marker (or every current object, without history), sorted by
     /// key and, within a key, newest first; handed over a page at a time.
     func listVersions(_ page: ([ObjectVersion]) async throws -> Void) async throws
-    /// Streams the bytes of `version`; `sink` returns false to stop.
-    func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws
-    /// The full-object SHA-256 the store recorded for `version`, when it has one (S3 additional checksums).
-    func recordedSHA256(_ version: ObjectVersion) async throws -> String?
+    /// Streams the bytes of `version`; `sink` returns false to stop. Returns the full-object
+    /// SHA-256 the store itself recorded for them, when it has one (S3 additional checksums).
+    func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws -> String?
 }
 
 /// The errors a store raises besides S3's own.

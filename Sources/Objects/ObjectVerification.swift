@@ -125,6 +125,9 @@ public struct ObjectVerification: Sendable {
             if let sha = result.sha256, Digest32(hex: sha) != record.digest {
                 findings.append(
                     Finding(category: .changed, key: version.key, versionID: version.versionID, detail: "sha256 \(sha), the manifest recorded \(record.digest.hex)"))
+            } else if let stored = result.storedSHA256, stored != result.sha256 {
+                findings.append(
+                    Finding(category: .changed, key: version.key, versionID: version.versionID, detail: "the bytes' sha256 differs from the checksum the store recorded (\(stored))"))
             } else if let md5 = result.md5, let etag = version.etag, md5 != etag {
                 findings.append(Finding(category: .changed, key: version.key, versionID: version.versionID, detail: "the bytes' MD5 \(md5) differs from the stored ETag \(etag)"))
             } else {

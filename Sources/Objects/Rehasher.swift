@@ -9,6 +9,8 @@ public struct RehashResult: Sendable {
     public var sha256: String?
     /// MD5 hex, computed only when the ETag is an MD5 (single-part upload).
     public var md5: String?
+    /// The full-object SHA-256 the store recorded, when it sent one.
+    public var storedSHA256: String?
     public var bytesRead: Int64
     /// Why the read failed; `unreadable` says whether it is the object's fault.
     public var failure: (message: String, unreadable: Bool)?
@@ -43,17 +45,17 @@ public enum Rehasher {
     static func hashOne(_ version: ObjectVersion, from store: any ObjectStore, progress: RehashProgress?) async -> RehashResult {
         let state = DigestState(md5: version.etagIsMD5)
         do {
-            try await store.read(version) { chunk in
+            let stored = try await store.read(version) { chunk in
                 state.update(chunk)
                 progress?.add(bytes: Int64(chunk.count))
                 return true
             }
             let (sha, md5, count) = state.finish()
-            return RehashResult(version: version, sha256: sha, md5: md5, bytesRead: count, failure: nil)
+            return RehashResult(version: version, sha256: sha, md5: md5, storedSHA256: stored, bytesRead: count, failure: nil)
         } catch let error as ObjectStoreError {
-            return RehashResult(version: version, sha256: nil, md5: nil, bytesRead: 0, failure: (error.message, error.unreadable))
+            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (error.message, error.unreadable))
         } catch {
-            return RehashResult(version: version, sha256: nil, md5: nil, bytesRead: 0, failure: ("\(error)", false))
+            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: ("\(error)", false))
         }
     }
 }

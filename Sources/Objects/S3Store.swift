@@ -22,21 +22,19 @@ public struct S3Store: ObjectStore {
         }
     }
 
-    public func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws {
+    public func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws -> String? {
         // Written without `catch where` on a typed throw: Swift 6.3.1's SILGen crashed on that form.
         let outcome: S3Error?
+        var checksum: String?
         do throws(S3Error) {
-            try await client.get(key: version.key, versionID: version.versionID, into: sink)
+            checksum = try await client.get(key: version.key, versionID: version.versionID, into: sink)
             outcome = nil
         } catch {
             outcome = error
         }
-        guard let outcome else { return }
+        guard let outcome else { return checksum }
         if outcome.code == .accessDenied || outcome.code == .notFound { throw ObjectStoreError(message: outcome.message, unreadable: true) }
         throw outcome
     }
 
-    public func recordedSHA256(_ version: ObjectVersion) async throws -> String? {
-        try await client.head(key: version.key, versionID: version.versionID).sha256
-    }
 }

@@ -72,27 +72,24 @@ extension S3Client {
         let version = ObjectVersion(
             key: key, versionID: response.header("x-amz-version-id").flatMap { $0 == "null" ? nil : $0 },
             size: Int64(response.header("Content-Length") ?? "") ?? 0, etag: etag, lastModified: modified)
-        // Only a full-object checksum says something about the bytes; a composite one ("…-N") of a multipart upload does not.
-        var checksum: String?
-        if let value = response.header("x-amz-checksum-sha256"), response.header("x-amz-checksum-type")?.uppercased() != "COMPOSITE",
-            !value.contains("-"), let bytes = Data(base64Encoded: value), bytes.count == 32
-        {
-            checksum = bytes.hex
-        }
-        return (version, checksum)
+        return (version, Self.fullObjectSHA256(response))
     }
 
     /// Streams a key's bytes (a version when given) into `sink`. A connection that breaks
     /// mid-body is resumed with a ranged GET from the last byte received (`If-Match` on the
     /// ETag, so a changed object is not stitched together); other failures retry from the start.
-    public func get(key: String, versionID: String?, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws(S3Error) {
+    /// Returns the full-object SHA-256 the store recorded (hex), when it sent one.
+    @discardableResult
+    public func get(key: String, versionID: String?, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws(S3Error) -> String? {
         let full = location.prefix + key
         let delivered = Atomic<Int64>(0)
         let firstETag = Mutex<String?>(nil)
+        let checksum = Mutex<String?>(nil)
         let what = "GET"
         try await withRetries(what: "GET s3://\(location.bucket)/\(full)") { () throws(S3Error) -> Void in
             let offset = delivered.load(ordering: .relaxed)
-            var headers: [(name: String, value: String)] = []
+            // Ask for the stored checksum; servers without additional checksums ignore this.
+            var headers: [(name: String, value: String)] = [("x-amz-checksum-mode", "ENABLED")]
             if offset > 0 {
                 headers.append(("Range", "bytes=\(offset)-"))
                 if let etag = firstETag.withLock({ $0 }) { headers.append(("If-Match", "\"\(etag)\"")) }
@@ -108,7 +105,10 @@ extension S3Client {
                 throw Self.transportError(error, what: "\(what) s3://\(location.bucket)/\(full)")
             }
             if (200..<300).contains(response.status) {
-                if offset == 0 { firstETag.withLock { $0 = response.header("ETag").map(Self.unquoted) } }
+                if offset == 0 {
+                    firstETag.withLock { $0 = response.header("ETag").map(Self.unquoted) }
+                    checksum.withLock { $0 = Self.fullObjectSHA256(response) }
+                }
                 return
             }
             if response.status == 412 {
@@ -116,6 +116,17 @@ extension S3Client {
             }
             try check(response, key: full, what: what)
         }
+        return checksum.withLock { $0 }
+    }
+
+    /// The `x-amz-checksum-sha256` of an answer as hex, only when it covers the whole object: a
+    /// composite checksum of a multipart upload (type COMPOSITE, or a "-N" suffix) says nothing
+    /// about the bytes as one stream.
+    static func fullObjectSHA256(_ response: HTTPResponse) -> String? {
+        guard let value = response.header("x-amz-checksum-sha256"), !value.contains("-"),
+            response.header("x-amz-checksum-type")?.uppercased() != "COMPOSITE", let bytes = Data(base64Encoded: value), bytes.count == 32
+        else { return nil }
+        return bytes.hex
     }
 
     /// ListObjectVersions parameters (`versions` has no value).

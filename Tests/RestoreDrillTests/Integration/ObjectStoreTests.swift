@@ -33,7 +33,9 @@ struct ObjectStoreTests {
         try await MotoServer.with { server in
             try await server.fixture(["create-bucket", "uploads", "--versioned"])
             for (index, key) in ["avatars/a b+c.png", "avatars/été.png", "invoices/2026/11/x=1&y.pdf", "to-delete-late.bin", "to-delete-early.bin"].enumerated() {
-                try await server.fixture(["put", "uploads", key, "--random", String(50_000 + index * 1000), "--seed", String(index)])
+                // Some with a stored SHA-256 checksum, which the GET then carries and verify compares.
+                let checksum = index % 2 == 0 ? ["--checksum"] : []
+                try await server.fixture(["put", "uploads", key, "--random", String(50_000 + index * 1000), "--seed", String(index)] + checksum)
             }
             let manifest = workspace.file("manifest.jsonl")
             let snapshot = try await Self.objects("snapshot", server, bucket: "uploads", ["--out", manifest], workspace: workspace)

@@ -1,5 +1,6 @@
 import DrillSupport
 import Foundation
+import HTTPClient
 @testable import Objects
 import Testing
 
@@ -78,6 +79,17 @@ struct ObjectLogicTests {
         #expect { try ManifestIndex.read(path: path) } throws: { "\($0)".contains("m.jsonl:2: not a manifest entry") }
     }
 
+    @Test func onlyFullObjectChecksumsCount() throws {
+        let digest = Data((0..<32).map { UInt8($0) })
+        func answer(_ headers: [(name: String, value: String)]) -> HTTPResponse { HTTPResponse(status: 200, headers: headers) }
+        #expect(S3Client.fullObjectSHA256(answer([("x-amz-checksum-sha256", digest.base64EncodedString())])) == digest.hex)
+        #expect(S3Client.fullObjectSHA256(answer([("X-Amz-Checksum-Sha256", digest.base64EncodedString()), ("x-amz-checksum-type", "FULL_OBJECT")])) == digest.hex)
+        #expect(S3Client.fullObjectSHA256(answer([("x-amz-checksum-sha256", digest.base64EncodedString()), ("x-amz-checksum-type", "COMPOSITE")])) == nil)
+        #expect(S3Client.fullObjectSHA256(answer([("x-amz-checksum-sha256", digest.base64EncodedString() + "-3")])) == nil)
+        #expect(S3Client.fullObjectSHA256(answer([("x-amz-checksum-sha256", "bm90IDMyIGJ5dGVz")])) == nil)
+        #expect(S3Client.fullObjectSHA256(answer([])) == nil)
+    }
+
     @Test func shardsPartitionEveryKeyExactlyOnce() throws {
         #expect(Shard("0/3") == nil && Shard("4/3") == nil && Shard("x") == nil)
         let shards = (1...4).map { Shard("\($0)/4")! }
@@ -120,6 +132,5 @@ struct ListedVersions: ObjectStore {
     func listVersions(_ page: ([ObjectVersion]) async throws -> Void) async throws {
         for start in stride(from: 0, to: versions.count, by: 2) { try await page(Array(versions[start..<min(start + 2, versions.count)])) }
     }
-    func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws {}
-    func recordedSHA256(_ version: ObjectVersion) async throws -> String? { nil }
+    func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws -> String? { nil }
 }
