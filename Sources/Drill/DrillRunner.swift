@@ -124,7 +124,8 @@ public struct DrillRunner: Sendable {
         var objectsMatched = true
         if let section = plan.file.objects {
             try Task.checkCancellation()
-            objectsMatched = await compareObjects(section, plan: plan, context: context, recorder: recorder, state: &state)
+            objectsMatched = await compareObjects(
+                section, plan: plan, context: &context, scratch: server.scratchDirectory, recorder: recorder, state: &state)
         }
         try await startServices(plan, context: &context, recorder: recorder, state: &state)
         try Task.checkCancellation()

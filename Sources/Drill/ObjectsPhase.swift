@@ -10,7 +10,9 @@ extension DrillRunner {
     /// the manifest and with the restored catalog. It records its suite without stopping the
     /// drill, so the checks still run and the report shows every problem at once. Returns
     /// whether everything matched.
-    func compareObjects(_ section: ObjectsSection, plan: DrillPlan, context: CheckContext, recorder: PhaseRecorder, state: inout DrillState) async -> Bool {
+    func compareObjects(
+        _ section: ObjectsSection, plan: DrillPlan, context: inout CheckContext, scratch: String, recorder: PhaseRecorder, state: inout DrillState
+    ) async -> Bool {
         progress.phaseStarted("objects")
         let start = ContinuousClock.now
         var suite = ReportSuite(name: "objects", kind: .phase)
@@ -40,6 +42,17 @@ extension DrillRunner {
                 let (cases, findings) = try await compareCatalog(catalog, listing: listing, section: section, context: context)
                 suite.cases += cases
                 summary.findings += findings
+            }
+            if section.materialize {
+                let folder = scratch + "/objects"
+                let outcome = try await ObjectMaterializer.materialize(
+                    listing.objects, from: store, into: folder, parallel: section.parallel ?? max(8, 4 * ProcessInfo.processInfo.activeProcessorCount))
+                context.drillEnvironment["DRILL_OBJECTS_DIR"] = folder
+                suite.cases.append(
+                    ReportCase(
+                        name: "objects copied to the scratch folder", status: outcome.problems.isEmpty ? .passed : .failed,
+                        message: outcome.problems.first.map { "\(outcome.problems.count) object(s) not written, first \($0.key): \($0.reason)" },
+                        output: "\(outcome.written) object(s), \(ByteCount(outcome.bytes)) in \(folder) (DRILL_OBJECTS_DIR)"))
             }
             state.objects = summary
             _ = try? ObjectsReporting.writeFindings(summary.findings, to: plan.reportsDirectory)

@@ -28,6 +28,8 @@ public struct ObjectsSection: Sendable {
     public var orphansFail: Bool
     /// Objects read at once.
     public var parallel: Int?
+    /// Copy the objects as of the point into the drill's scratch folder for services and checks.
+    public var materialize: Bool = false
 }
 
 /// Parses `objects:`.
@@ -36,7 +38,7 @@ enum ObjectsParsing {
         guard let node else { return nil }
         try node.rejectUnknownKeys([
             "store", "endpoint", "region", "addressing", "ca_bundle", "access_key", "secret_key", "session_token", "manifest", "catalog",
-            "orphans", "parallel",
+            "orphans", "parallel", "materialize",
         ])
         let storeNode = try node.required("store", hint: "s3://BUCKET[/PREFIX] or file:///FOLDER")
         var url = try storeNode.string()
@@ -75,7 +77,8 @@ enum ObjectsParsing {
         }
         let manifestText = try node["manifest"]?.string()
         let manifest = manifestText.map { absolute($0, baseDirectory) }
-        guard manifest != nil || catalog != nil else {
+        let materialize = try node["materialize"]?.bool() ?? false
+        guard manifest != nil || catalog != nil || materialize else {
             throw node.error("objects: needs manifest: FILE (from restore-drill objects snapshot) and/or catalog: to compare the store with")
         }
         var orphansFail = false
@@ -91,7 +94,7 @@ enum ObjectsParsing {
             parallel = try value.int()
             guard parallel! >= 1 else { throw value.error("parallel must be at least 1") }
         }
-        return ObjectsSection(spec: spec, manifest: manifest, catalog: catalog, orphansFail: orphansFail, parallel: parallel)
+        return ObjectsSection(spec: spec, manifest: manifest, catalog: catalog, orphansFail: orphansFail, parallel: parallel, materialize: materialize)
     }
 
     static func absolute(_ path: String, _ base: String) -> String {

@@ -40,6 +40,9 @@ final class CurlTransfer: @unchecked Sendable {
             rd_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
             rd_curl_set_string(handle, CURLOPT_URL, request.url)
             rd_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+            // Send the path as given: S3 keys may hold "../" and "./", which libcurl would
+            // otherwise squash, fetching another object than the one that was signed and asked for.
+            rd_curl_set_long(handle, CURLOPT_PATH_AS_IS, 1)
             rd_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
             rd_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
             rd_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))

@@ -51,7 +51,7 @@ struct StoreOptions: ParsableArguments {
 struct ObjectsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "objects", abstract: "Record and verify object-store contents (S3 or a folder) as of a point in time.",
-        subcommands: [Snapshot.self, Verify.self])
+        subcommands: [Snapshot.self, Verify.self, Materialize.self])
 
     /// Prints a progress line to standard error when it is a terminal.
     static func progressPrinter() -> (@Sendable (String) -> Void)? {
@@ -78,6 +78,31 @@ struct ObjectsCommand: AsyncParsableCommand {
                 let note = versioned || options.at == nil ? "" : " (the store keeps no versions: these are its current objects)"
                 FileHandle.standardError.write(
                     Data("\nrestore-drill: \(entries.count) object(s), \(ByteCount(bytes)) recorded in \(out) in \(DrillDuration.format(ContinuousClock.now - started))\(note)\n".utf8))
+            } catch {
+                throw Conclusion.fail(error)
+            }
+        }
+    }
+
+    struct Materialize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the store's objects as of a point into an empty scratch folder (for an application under test). Never writes to the store.")
+
+        @OptionGroup var options: StoreOptions
+        @Option(name: .long, help: "An empty (or new) folder to write into.") var into: String
+
+        func run() async throws {
+            do {
+                let store = try await options.spec().open()
+                var listing = try await ObjectsAsOf.list(store, at: try options.point())
+                if let shard = try options.parsedShard() { listing.objects.removeAll { !shard.contains($0.key) } }
+                let outcome = try await ObjectMaterializer.materialize(listing.objects, from: store, into: into, parallel: options.width)
+                var lines = outcome.problems.prefix(10).map { "  not written: \($0.key): \($0.reason)" }
+                lines.append("restore-drill: \(outcome.written) object(s), \(ByteCount(outcome.bytes)) written into \(into)")
+                FileHandle.standardError.write(Data(SecretMasker.shared.mask(lines.joined(separator: "\n") + "\n").utf8))
+                if !outcome.problems.isEmpty { throw ExitCode(DrillExitCode.failed.rawValue) }
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 throw Conclusion.fail(error)
             }

@@ -39,6 +39,13 @@ struct ObjectDrillTests {
                 environment: MotoServer.environment)
             #expect(snapshot.exitCode == 0, "\(snapshot.allOutput)")
             sample.drill.objects.append("manifest: \(manifest)")
+            sample.drill.objects.append("materialize: true")
+            // A check reads the copied files: the version as of the backup, not the later overwrite.
+            let script = try sample.workspace.write(
+                "files/check.sh",
+                "#!/bin/sh\nset -e\ntest \"$(find \"$DRILL_OBJECTS_DIR\" -type f | wc -l)\" -eq 120\ntest \"$(stat -c %s \"$DRILL_OBJECTS_DIR/avatars/users/1/avatar.png\")\" -eq 1041\n")
+            chmod(script, 0o755)
+            sample.drill.checks = [try sample.workspace.write("files/files.yaml", "id: files.copied\nkind: command\nrun: ./check.sh\n")]
             // After the backup: an overwrite the drill must not see (it compares as of the backup).
             try await server.fixture(["put", "storage", "avatars/users/1/avatar.png", "--text", "overwritten later"])
 
@@ -50,6 +57,7 @@ struct ObjectDrillTests {
             #expect((cases.first { $0["name"] as? String == "every catalog row resolves to an object" }?["output"] as? String)?.contains("120 catalog row(s), 120 resolved") == true)
             let objects = try sample.report()["objects"] as? [String: Any]
             #expect(objects?["matched"] as? Int == 120 && objects?["objects_in_store"] as? Int == 120)
+            #expect(try sample.cases(ofSuite: "checks.files").first?["status"] as? String == "passed")
         }
     }
 

@@ -32,7 +32,8 @@ struct ObjectStoreTests {
         defer { workspace.remove() }
         try await MotoServer.with { server in
             try await server.fixture(["create-bucket", "uploads", "--versioned"])
-            for (index, key) in ["avatars/a b+c.png", "avatars/été.png", "invoices/2026/11/x=1&y.pdf", "to-delete-late.bin", "to-delete-early.bin"].enumerated() {
+            let keys = ["avatars/a b+c.png", "avatars/été.png", "invoices/2026/11/x=1&y.pdf", "to-delete-late.bin", "to-delete-early.bin", "dots/../up.bin"]
+            for (index, key) in keys.enumerated() {
                 // Some with a stored SHA-256 checksum, which the GET then carries and verify compares.
                 let checksum = index % 2 == 0 ? ["--checksum"] : []
                 try await server.fixture(["put", "uploads", key, "--random", String(50_000 + index * 1000), "--seed", String(index)] + checksum)
@@ -41,7 +42,7 @@ struct ObjectStoreTests {
             let snapshot = try await Self.objects("snapshot", server, bucket: "uploads", ["--out", manifest], workspace: workspace)
             #expect(snapshot.exitCode == 0, "\(snapshot.allOutput)")
             let lines = try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n")
-            #expect(lines.count == 5)
+            #expect(lines.count == 6)
             #expect(lines.first?.contains("\"key\":\"avatars/a b+c.png\"") == true, "sorted by key: \(lines)")
 
             let untouched = try await Self.objects("verify", server, bucket: "uploads", ["--manifest", manifest, "--reports", workspace.file("r1")], workspace: workspace)
@@ -108,6 +109,34 @@ struct ObjectStoreTests {
             let partial = try await DrillCLI.run(["report", "merge", "--out", workspace.file("partial")] + directories.prefix(2), workspace: workspace)
             #expect(partial.exitCode != 0)
             #expect(try String(contentsOfFile: workspace.file("partial/junit.xml"), encoding: .utf8).contains("2 of 3 shard reports were given"))
+        }
+    }
+
+    @Test func materializingNeverWritesIntoTheSourceOrOutsideItsFolder() async throws {
+        let workspace = try TestWorkspace("objects-materialize")
+        defer { workspace.remove() }
+        try workspace.write("source/a/one.txt", "one")
+        try workspace.write("source/two.txt", "two")
+        let inside = try await DrillCLI.run(
+            ["objects", "materialize", "--store", "file://\(workspace.file("source"))", "--into", workspace.file("source/copy")], workspace: workspace)
+        #expect(inside.exitCode == 3 && inside.standardError.contains("overlaps the source folder"), "\(inside.allOutput)")
+        let copied = try await DrillCLI.run(
+            ["objects", "materialize", "--store", "file://\(workspace.file("source"))", "--into", workspace.file("copy")], workspace: workspace)
+        #expect(copied.exitCode == 0, "\(copied.allOutput)")
+        #expect(try String(contentsOfFile: workspace.file("copy/a/one.txt"), encoding: .utf8) == "one")
+        let again = try await DrillCLI.run(
+            ["objects", "materialize", "--store", "file://\(workspace.file("source"))", "--into", workspace.file("copy")], workspace: workspace)
+        #expect(again.exitCode == 3 && again.standardError.contains("the folder is not empty"))
+
+        try await MotoServer.with { server in
+            try await server.fixture(["create-bucket", "escape"])
+            try await server.fixture(["put", "escape", "../../outside.txt", "--text", "x"])
+            try await server.fixture(["put", "escape", "fine/inside.txt", "--text", "y"])
+            let run = try await Self.objects("materialize", server, bucket: "escape", ["--into", workspace.file("s3copy")], workspace: workspace)
+            #expect(run.exitCode == 1, "\(run.allOutput)")
+            #expect(run.standardError.contains("not written: ../../outside.txt: the key is not a safe relative path"))
+            #expect(FileManager.default.fileExists(atPath: workspace.file("s3copy/fine/inside.txt")))
+            #expect(!FileManager.default.fileExists(atPath: workspace.file("outside.txt")) && !FileManager.default.fileExists(atPath: (workspace.path as NSString).deletingLastPathComponent + "/outside.txt"))
         }
     }
 
