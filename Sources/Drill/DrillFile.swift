@@ -35,6 +35,8 @@ public struct DrillFile: Sendable {
 
         /// True for `basebackup`.
         public var isPhysical: Bool { format == "basebackup" }
+        /// True when there is nothing to restore: an `external` server was restored by its provider.
+        public var isNone: Bool { format == "none" }
     }
 
     /// How far to recover a physical backup, and how.
@@ -59,6 +61,13 @@ public struct DrillFile: Sendable {
         public var osUser: String
         public var listenOnLoopback: Bool
         public var settings: [String: String]
+        /// `external`: the connection string, by reference.
+        public var dsn: String? = nil
+        /// `external`: the only hosts a DSN may name.
+        public var allowHosts: [String] = []
+
+        /// True for a server the drill did not provision and never restores into.
+        public var isExternal: Bool { provisioner == "external" }
     }
 
     /// Restore options.
@@ -117,13 +126,23 @@ public enum DrillFileParser {
         let targets = DrillFile.Targets(
             rpo: try targetsNode.required("rpo", hint: "the largest acceptable data-loss window, e.g. 24h").duration(),
             rto: try targetsNode.required("rto", hint: "the longest acceptable time to restore, e.g. 30m").duration())
-        let backup = try parseBackup(try root.required("backup"))
+        let postgres = try parsePostgres(root["postgres"])
+        let backup: DrillFile.Backup
+        if postgres.isExternal {
+            // The provider restored it; the drill only checks and measures, so nothing may be restored into it.
+            if let node = root["backup"] {
+                throw node.error("an external server is restored by its provider: the drill never restores into it. Remove backup: (or use provisioner: pg_ctl)")
+            }
+            backup = DrillFile.Backup(format: "none", location: "")
+        } else {
+            backup = try parseBackup(try root.required("backup"))
+        }
         if let recovery = root["recovery"], !backup.isPhysical {
             throw recovery.error("recovery targets need a physical backup (backup.format: basebackup); a pg_dump restores to the moment it was taken")
         }
         var file = DrillFile(
             path: path, name: name, targets: targets, backup: backup,
-            postgres: try parsePostgres(root["postgres"]), restore: try parseRestore(root["restore"]),
+            postgres: postgres, restore: try parseRestore(root["restore"]),
             recovery: try parseRecovery(root["recovery"]),
             variables: try parseVariables(root["variables"]), checks: try parseChecks(root["checks"]),
             reportsDirectory: try parseReports(root["reports"]).dir, checkConcurrency: try parseReports(root["reports"]).concurrency)
@@ -177,11 +196,29 @@ public enum DrillFileParser {
         var result = DrillFile.Postgres(
             provisioner: "pg_ctl", version: nil, binDirectory: nil, osUser: "postgres", listenOnLoopback: false, settings: [:])
         guard let node else { return result }
-        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings"])
+        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings", "dsn", "allow_hosts"])
         if let provisioner = node["provisioner"] {
             result.provisioner = try provisioner.string()
-            guard result.provisioner == "pg_ctl" else {
-                throw provisioner.error("unknown provisioner '\(result.provisioner)'; this version supports: pg_ctl")
+            guard result.provisioner == "pg_ctl" || result.provisioner == "external" else {
+                throw provisioner.error("unknown provisioner '\(result.provisioner)'; this version supports: pg_ctl, external")
+            }
+        }
+        if result.isExternal {
+            let dsnNode = try node.required("dsn", hint: "the managed instance's connection string, by reference: dsn: env:DRILL_DSN")
+            let dsn = try dsnNode.string()
+            guard SecretReference.parse(dsn) != nil else {
+                throw dsnNode.error("give the DSN by reference (env:NAME, file:PATH or command:CMD): it holds a password")
+            }
+            result.dsn = dsn
+            let hosts = try node.required("allow_hosts", hint: "the hosts this drill may connect to, e.g. allow_hosts: [restored-db.internal]")
+            result.allowHosts = try hosts.stringList()
+            guard !result.allowHosts.isEmpty else { throw hosts.error("name at least one host: a drill must never reach a host it was not told is a drill target") }
+            for key in ["settings", "os_user", "listen_on_loopback"] {
+                if let value = node[key] { throw value.error("\(key) belongs to servers the drill provisions; an external server is configured by its provider") }
+            }
+        } else {
+            for key in ["dsn", "allow_hosts"] {
+                if let value = node[key] { throw value.error("\(key) belongs to provisioner: external") }
             }
         }
         if let version = node["version"], try version.string() != "auto" {

@@ -1,6 +1,7 @@
 import Checks
 import DrillSupport
 import Foundation
+import PostgresClient
 import Provisioning
 import Recovery
 import Restore
@@ -29,6 +30,14 @@ public struct PhysicalBackupPlan: Sendable {
 public enum BackupPlan: Sendable {
     case logical(LogicalBackupPlan)
     case physical(PhysicalBackupPlan)
+    /// Nothing to restore: an external server, restored by its provider, is only checked.
+    case external(ExternalServerPlan)
+}
+
+/// The external server a drill checks: where it is (from the DSN) and what it runs.
+public struct ExternalServerPlan: Sendable {
+    public var connection: ConnectionParameters
+    public var serverVersion: String
 }
 
 /// Everything a drill needs, resolved and checked, before anything is restored.
@@ -87,6 +96,7 @@ public struct DrillPlan: Sendable {
         case .physical(let plan):
             if case .tar = plan.choice.backup.layout { return "basebackup/tar" }
             return "basebackup/plain"
+        case .external: return "external (restored by its provider)"
         }
     }
 
@@ -112,6 +122,8 @@ public struct DrillPlan: Sendable {
                 lines.append("             MISSING: \(preflight.missing.prefix(5).map(\.description).joined(separator: ", "))\(preflight.missing.count > 5 ? " and \(preflight.missing.count - 5) more" : "")")
             }
             lines.append("  to replay: about \(ByteCount(Int64(preflight.segmentCount) * Int64(WALSegmentName.defaultSegmentSize))) of WAL after restoring \(ByteCount(plan.choice.backup.size))")
+        case .external(let plan):
+            lines.append("  server:    external \(plan.connection) (PostgreSQL \(plan.serverVersion)), restored by its provider: the drill only checks it")
         }
         lines += [
             "  recorded:  " + (expectedSHA256.map { "sha256 \($0)" } ?? "no checksum recorded (run: restore-drill record ARTIFACT)")

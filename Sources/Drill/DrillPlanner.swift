@@ -11,10 +11,21 @@ public enum DrillPlanner {
     /// Plans a drill. Throws `ConfigError`, `SecretError` or `SelectionError` (exit 2), `RestoreError` or `ProvisionError`.
     public static func plan(_ file: DrillFile, options: DrillOptions) async throws -> (DrillPlan, resolved: ResolvedVariables) {
         if options.targetOverride != nil && !file.backup.isPhysical {
-            throw ConfigError(file: file.path, message: "--target-* options need a physical backup (backup.format: basebackup); this drill restores a pg_dump")
+            throw ConfigError(
+                file: file.path,
+                message: file.postgres.isExternal
+                    ? "--target-* options need a physical backup; this drill checks an external server the provider restored"
+                    : "--target-* options need a physical backup (backup.format: basebackup); this drill restores a pg_dump")
         }
-        let backup = file.backup.isPhysical ? try await planPhysical(file, options: options) : try await planLogical(file)
-        let binaries = try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
+        let backup: PlannedBackup
+        if file.postgres.isExternal {
+            backup = try await ExternalPlanning.plan(file)
+        } else {
+            backup = file.backup.isPhysical ? try await planPhysical(file, options: options) : try await planLogical(file)
+        }
+        let binaries = file.postgres.isExternal
+            ? try await ExternalPlanning.clientBinaries(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
+            : try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
         let variables = try await ResolvedVariables.resolve(file.variables)
         var (checks, leftOut) = try select(try loadChecks(file, options: options), options: options)
         let needServices = try validateVariables(checks, services: file.services, variables: variables, path: file.path)

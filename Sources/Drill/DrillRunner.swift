@@ -79,18 +79,28 @@ public struct DrillRunner: Sendable {
         }
         state.plan = plan
 
-        let verification = try await recorder.phase("verify") { suite in
-            try await verify(plan, suite: &suite)
+        if case .external = plan.backup {} else {
+            let verification = try await recorder.phase("verify") { suite in
+                try await verify(plan, suite: &suite)
+            }
+            state.verification = verification
         }
-        state.verification = verification
 
         let server: any ProvisionedServer
         switch plan.backup {
         case .logical(let logical): server = try await restoreLogical(plan, logical, recorder: recorder, state: &state)
         case .physical(let physical): server = try await restorePhysical(plan, physical, recorder: recorder, state: &state)
+        case .external(let external): server = try await connectExternal(plan, external, recorder: recorder, state: &state)
         }
 
         try await recorder.phase("quarantine") { suite in
+            if case .external = plan.backup {
+                suite.cases.append(
+                    ReportCase(
+                        name: "quarantine", status: .skipped,
+                        message: "an external server is the provider's: the drill neither provisioned it nor changes its settings"))
+                return
+            }
             if plan.physical != nil { suite.cases += await QuarantineAudit.disableSubscriptions(server.connection) }
             suite.cases += await QuarantineAudit.audit(server.connection.with(database: plan.database), listenOnLoopback: plan.file.postgres.listenOnLoopback)
         }
@@ -112,6 +122,7 @@ public struct DrillRunner: Sendable {
             context.drillEnvironment["DRILL_BACKUP_FORMAT"] = logical.inspection.format.rawValue
             context.drillEnvironment["DRILL_BACKUP_COMPRESSION"] = logical.inspection.compression.rawValue
         case .physical: context.drillEnvironment["DRILL_BACKUP_FORMAT"] = "basebackup"
+        case .external: context.drillEnvironment["DRILL_BACKUP_FORMAT"] = "external"
         }
         if let section = plan.file.objects {
             if section.spec.url.hasPrefix("s3://") {

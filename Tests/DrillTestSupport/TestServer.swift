@@ -13,8 +13,8 @@ public enum TestServer {
     }
 
     /// Runs `body` against a fresh server; fails the test if teardown reports a problem.
-    public static func with<T: Sendable>(_ body: (any ProvisionedServer) async throws -> T) async throws -> T {
-        let server = try await PgCtlProvisioner().provision(ProvisionRequest(majorVersion: try await newestMajor()))
+    public static func with<T: Sendable>(listenOnLoopback: Bool = false, _ body: (any ProvisionedServer) async throws -> T) async throws -> T {
+        let server = try await PgCtlProvisioner().provision(ProvisionRequest(majorVersion: try await newestMajor(), listenOnLoopback: listenOnLoopback))
         let value: T
         do {
             value = try await body(server)
