@@ -52,7 +52,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "restore-drill",
-            dependencies: ["Drill", "Recovery", "Restore", "Objects", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Drill", "Recovery", "Restore", "Objects", "Reports", "Provisioning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
 

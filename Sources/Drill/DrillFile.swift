@@ -65,6 +65,8 @@ public struct DrillFile: Sendable {
         public var dsn: String? = nil
         /// `external`: the only hosts a DSN may name.
         public var allowHosts: [String] = []
+        /// `docker`: runtime, image and network.
+        public var container: ContainerOptions? = nil
 
         /// True for a server the drill did not provision and never restores into.
         public var isExternal: Bool { provisioner == "external" }
@@ -136,6 +138,9 @@ public enum DrillFileParser {
             backup = DrillFile.Backup(format: "none", location: "")
         } else {
             backup = try parseBackup(try root.required("backup"))
+            if backup.isPhysical, postgres.container != nil, let node = root["postgres"] {
+                throw node.error("physical restores run with provisioner: pg_ctl in this version; a container can restore pg_dump backups")
+            }
         }
         if let recovery = root["recovery"], !backup.isPhysical {
             throw recovery.error("recovery targets need a physical backup (backup.format: basebackup); a pg_dump restores to the moment it was taken")
@@ -196,11 +201,32 @@ public enum DrillFileParser {
         var result = DrillFile.Postgres(
             provisioner: "pg_ctl", version: nil, binDirectory: nil, osUser: "postgres", listenOnLoopback: false, settings: [:])
         guard let node else { return result }
-        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings", "dsn", "allow_hosts"])
+        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings", "dsn", "allow_hosts", "runtime", "runtime_args", "image", "network"])
         if let provisioner = node["provisioner"] {
             result.provisioner = try provisioner.string()
-            guard result.provisioner == "pg_ctl" || result.provisioner == "external" else {
-                throw provisioner.error("unknown provisioner '\(result.provisioner)'; this version supports: pg_ctl, external")
+            guard ["pg_ctl", "docker", "external"].contains(result.provisioner) else {
+                throw provisioner.error("unknown provisioner '\(result.provisioner)'; this version supports: pg_ctl, docker, external")
+            }
+        }
+        if result.provisioner == "docker" {
+            var options = ContainerOptions()
+            if let runtime = node["runtime"] {
+                options.runtime = try runtime.string()
+                guard options.runtime == "docker" || options.runtime == "podman" else { throw runtime.error("expected docker or podman") }
+            }
+            options.runtimeArguments = try node["runtime_args"]?.stringList() ?? []
+            options.image = try node["image"]?.string()
+            if let network = node["network"] {
+                guard let parsed = ContainerOptions.Network(rawValue: try network.string()) else { throw network.error("expected publish or host") }
+                options.network = parsed
+            }
+            for key in ["os_user", "listen_on_loopback"] {
+                if let value = node[key] { throw value.error("\(key) belongs to provisioner: pg_ctl; a container's server runs as its image's postgres user") }
+            }
+            result.container = options
+        } else {
+            for key in ["runtime", "runtime_args", "image", "network"] {
+                if let value = node[key] { throw value.error("\(key) belongs to provisioner: docker") }
             }
         }
         if result.isExternal {

@@ -102,7 +102,11 @@ public struct DrillRunner: Sendable {
                 return
             }
             if plan.physical != nil { suite.cases += await QuarantineAudit.disableSubscriptions(server.connection) }
-            suite.cases += await QuarantineAudit.audit(server.connection.with(database: plan.database), listenOnLoopback: plan.file.postgres.listenOnLoopback)
+            if let container = server as? ContainerServer {
+                suite.cases += await ContainerQuarantine.audit(container, database: plan.database)
+            } else {
+                suite.cases += await QuarantineAudit.audit(server.connection.with(database: plan.database), listenOnLoopback: plan.file.postgres.listenOnLoopback)
+            }
         }
 
         var context = CheckContext(

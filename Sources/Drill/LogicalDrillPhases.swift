@@ -11,6 +11,11 @@ extension DrillRunner {
         -> any ProvisionedServer
     {
         let server = try await recorder.phase("provision") { suite in
+            var provisioner = self.provisioner
+            if var options = plan.file.postgres.container {
+                options.drillName = plan.file.name
+                provisioner = ContainerProvisioner(options: options)
+            }
             let server = try await provisioner.provision(
                 ProvisionRequest(
                     majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,

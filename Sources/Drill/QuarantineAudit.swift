@@ -34,7 +34,8 @@ enum QuarantineAudit {
         }
     }
 
-    static func audit(_ connection: ConnectionParameters, listenOnLoopback: Bool) async -> [ReportCase] {
+    static func audit(_ connection: ConnectionParameters, listenOnLoopback: Bool, listener: (name: String, accepted: Set<String>)? = nil) async -> [ReportCase] {
+        let listen = listener ?? ("listens on the private socket\(listenOnLoopback ? " and 127.0.0.1" : " only")", [listenOnLoopback ? "127.0.0.1" : ""])
         // With archive_mode=off PostgreSQL reports archive_command as "(disabled)".
         let expectations: [(name: String, sql: String, accepted: Set<String>)] = [
             ("archive_mode is off", "SHOW archive_mode", ["off"]),
@@ -42,7 +43,7 @@ enum QuarantineAudit {
             ("no primary_conninfo", "SHOW primary_conninfo", [""]),
             ("no logical replication workers", "SHOW max_logical_replication_workers", ["0"]),
             ("no replication connections allowed", "SELECT count(*)::text FROM pg_hba_file_rules WHERE 'replication' = ANY(database)", ["0"]),
-            ("listens on the private socket\(listenOnLoopback ? " and 127.0.0.1" : " only")", "SHOW listen_addresses", [listenOnLoopback ? "127.0.0.1" : ""]),
+            (listen.name, "SHOW listen_addresses", listen.accepted),
             ("no enabled subscriptions", "SELECT count(*)::text FROM pg_subscription WHERE subenabled", ["0"]),
         ]
         let session: PostgresConnection

@@ -36,7 +36,7 @@ struct RestoreDrill: AsyncParsableCommand {
             2 the drill file or arguments are wrong, 3 the harness could not run, 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self, ChecksCommand.self, ObjectsCommand.self, ReportCommand.self])
+        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self, ChecksCommand.self, ObjectsCommand.self, ReportCommand.self, Cleanup.self])
 }
 
 /// Options every drill-running command shares.

@@ -1,0 +1,42 @@
+/// How the container provisioner runs PostgreSQL: which CLI (`docker`, or `podman` with the
+/// same commands), which image, and how the port reaches the host.
+public struct ContainerOptions: Sendable, Equatable {
+    /// How the server's port reaches the drill.
+    public enum Network: String, Sendable {
+        /// `-p 127.0.0.1:PORT:5432`: published on the loopback address only.
+        case publish
+        /// `--network=host`, the server told to listen on 127.0.0.1:PORT only.
+        case host
+    }
+
+    /// `docker` or `podman`.
+    public var runtime: String
+    /// Arguments before the command (`--runtime runc` for podman on some machines).
+    public var runtimeArguments: [String]
+    /// The image; nil: `postgres:MAJOR` of the backup's major version. Digests allowed (`postgres@sha256:…`).
+    public var image: String?
+    public var network: Network
+    /// The drill's name, put in a label so `restore-drill cleanup` can tell whose leftovers it finds.
+    public var drillName: String
+
+    /// Creates options.
+    public init(runtime: String = "docker", runtimeArguments: [String] = [], image: String? = nil, network: Network = .publish, drillName: String = "") {
+        self.runtime = runtime
+        self.runtimeArguments = runtimeArguments
+        self.image = image
+        self.network = network
+        self.drillName = drillName
+    }
+
+    /// The image for a major version.
+    public func image(major: Int) -> String { image ?? "postgres:\(major)" }
+}
+
+/// Labels every drill container carries.
+public enum ContainerLabels {
+    /// Present on every container a drill starts; `cleanup` looks for it.
+    public static let marker = "io.restore-drill"
+    public static let drill = "io.restore-drill.drill"
+    public static let created = "io.restore-drill.created"
+    public static let owner = "io.restore-drill.pid"
+}

@@ -1,0 +1,94 @@
+import DrillSupport
+import DrillTestSupport
+import Foundation
+import Provisioning
+import Testing
+
+/// The container provisioner with podman (no Docker engine runs on these machines), on the image
+/// `scripts/container-image` builds once per machine (the official image's contract).
+@Suite("Container provisioner", .serialized)
+struct ContainerProvisionerTests {
+    static let podmanArguments = ["--runtime", "runc"]
+
+    @Test func commandLinesCarryLabelsLoopbackOnlyAndNoPassword() {
+        var options = ContainerOptions(runtime: "podman", runtimeArguments: ["--runtime", "runc"], image: nil, network: .publish, drillName: "nightly")
+        let run = ContainerCommands.run(
+            options, name: "restore-drill-abc", image: options.image(major: 16), port: 54321, settings: ["archive_mode": "off", "work_mem": "64MB"],
+            dataDirectory: nil, created: "2026-11-24T22:00:00Z", ownerPID: 4242)
+        #expect(run == [
+            "--runtime", "runc", "run", "--detach", "--name", "restore-drill-abc", "--label", "io.restore-drill=1", "--label",
+            "io.restore-drill.drill=nightly", "--label", "io.restore-drill.created=2026-11-24T22:00:00Z", "--label", "io.restore-drill.pid=4242",
+            "--env", "POSTGRES_PASSWORD", "--env", "PGDATA=/var/lib/postgresql/data", "--publish", "127.0.0.1:54321:5432", "postgres:16",
+            "postgres", "-c", "archive_mode=off", "-c", "work_mem=64MB",
+        ])
+        options.network = .host
+        options.image = "registry.example/postgres@sha256:0123"
+        let host = ContainerCommands.run(
+            options, name: "n", image: options.image(major: 16), port: 5555, settings: [:], dataDirectory: "/tmp/restore-drill-x/data",
+            created: "t", ownerPID: 1)
+        #expect(host.contains("--network") && !host.contains("--publish"))
+        #expect(Array(host.suffix(6)) == ["registry.example/postgres@sha256:0123", "postgres", "-c", "listen_addresses=127.0.0.1", "-c", "port=5555"])
+        #expect(host.contains("/tmp/restore-drill-x/data:/var/lib/postgresql/data"))
+        #expect(ContainerCommands.remove(options, name: "n") == ["--runtime", "runc", "rm", "--force", "--volumes", "n"])
+        #expect(ContainerCommands.listDrillContainers(ContainerOptions()).contains("label=io.restore-drill"))
+    }
+
+    static var podmanReady: Bool { findInPath("podman") != nil && findInPath("runc") != nil }
+
+    @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"))
+    func aDrillRunsInAPodmanContainerAndLeavesNothingBehind() async throws {
+        let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
+        var sample = try await SampleDrill.prepare("container")
+        defer { sample.remove() }
+        sample.drill.postgresExtra = [
+            "version: auto", "image: \(image)", "network: host",
+        ]
+        let yaml = sample.drill.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
+        let path = try sample.workspace.write("drill.yaml", yaml)
+
+        let run = try await DrillCLI.run(["run", "--verbose", path], workspace: sample.workspace, environment: ContainerImage.environment.merging(SampleDrill.passwordEnvironment) { $1 })
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let provision = try sample.cases(ofSuite: "provision").first?["output"] as? String ?? ""
+        #expect(provision.contains("via podman"), "\(provision)")
+        let quarantine = try sample.cases(ofSuite: "quarantine")
+        #expect(quarantine.contains { $0["name"] as? String == "listens on 127.0.0.1 only (host network)" && $0["status"] as? String == "passed" })
+        #expect(try await ContainerImage.drillContainers().isEmpty, "podman ps -a shows no drill container after teardown: \(run.allOutput)")
+
+        // A kept container is a leftover `cleanup` finds and removes.
+        let kept = try await DrillCLI.run(["run", "--keep", path], workspace: sample.workspace, environment: ContainerImage.environment.merging(SampleDrill.passwordEnvironment) { $1 })
+        #expect(kept.exitCode == 0)
+        #expect(try await ContainerImage.drillContainers().count == 1)
+        let cleanup = try await DrillCLI.run(
+            ["cleanup", "--runtime", "podman", "--runtime-arg=--runtime", "--runtime-arg=runc"], workspace: sample.workspace, environment: ContainerImage.environment)
+        #expect(cleanup.standardOutput.contains("removed  podman restore-drill-"), "\(cleanup.allOutput)")
+        #expect(try await ContainerImage.drillContainers().isEmpty)
+    }
+}
+
+/// The local image and the podman recipe of these machines.
+enum ContainerImage {
+    static var environment: [String: String] {
+        let conf = "/tmp/restore-drill-containers.conf"
+        if !FileManager.default.fileExists(atPath: conf) {
+            try? "[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = \"cgroupfs\"\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        }
+        return ["CONTAINERS_CONF": conf]
+    }
+
+    /// Builds `localhost/postgres:MAJOR` once per machine (scripts/container-image caches it by tag).
+    static func ensure(major: Int) async throws -> String {
+        let result = try await ProcessRunner.run(
+            ToolInvocation(executable: RepositoryPaths.root + "/scripts/container-image", arguments: [String(major), "podman"], environment: environment, captureLimit: 1 << 20))
+        guard result.succeeded else { throw TestSupportError("scripts/container-image \(major): \(result.standardError)") }
+        return "localhost/postgres:\(major)"
+    }
+
+    /// Names of containers with the drill label.
+    static func drillContainers() async throws -> [String] {
+        let result = try await ProcessRunner.run(
+            ToolInvocation(
+                executable: "podman", arguments: ["ps", "--all", "--filter", "label=io.restore-drill", "--format", "{{.Names}}"], environment: environment))
+        return result.standardOutput.split(separator: "\n").map(String.init)
+    }
+}
