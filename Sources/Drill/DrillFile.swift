@@ -201,7 +201,7 @@ public enum DrillFileParser {
         var result = DrillFile.Postgres(
             provisioner: "pg_ctl", version: nil, binDirectory: nil, osUser: "postgres", listenOnLoopback: false, settings: [:])
         guard let node else { return result }
-        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings", "dsn", "allow_hosts", "runtime", "runtime_args", "image", "network"])
+        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings", "dsn", "allow_hosts", "runtime", "runtime_args", "image", "network", "client_tools"])
         if let provisioner = node["provisioner"] {
             result.provisioner = try provisioner.string()
             guard ["pg_ctl", "docker", "external"].contains(result.provisioner) else {
@@ -216,6 +216,10 @@ public enum DrillFileParser {
             }
             options.runtimeArguments = try node["runtime_args"]?.stringList() ?? []
             options.image = try node["image"]?.string()
+            if let tools = node["client_tools"] {
+                guard let parsed = ContainerOptions.ClientTools(rawValue: try tools.string()) else { throw tools.error("expected auto, local or container") }
+                options.clientTools = parsed
+            }
             if let network = node["network"] {
                 guard let parsed = ContainerOptions.Network(rawValue: try network.string()) else { throw network.error("expected publish or host") }
                 options.network = parsed
@@ -225,7 +229,7 @@ public enum DrillFileParser {
             }
             result.container = options
         } else {
-            for key in ["runtime", "runtime_args", "image", "network"] {
+            for key in ["runtime", "runtime_args", "image", "network", "client_tools"] {
                 if let value = node[key] { throw value.error("\(key) belongs to provisioner: docker") }
             }
         }

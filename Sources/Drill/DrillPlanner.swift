@@ -23,9 +23,22 @@ public enum DrillPlanner {
         } else {
             backup = file.backup.isPhysical ? try await planPhysical(file, options: options) : try await planLogical(file)
         }
-        let binaries = file.postgres.isExternal
-            ? try await ExternalPlanning.clientBinaries(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
-            : try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
+        let binaries: ServerBinaries
+        if file.postgres.isExternal {
+            binaries = try await ExternalPlanning.clientBinaries(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
+        } else if let container = file.postgres.container, container.clientTools != .local {
+            // The image brings the server and, when this machine lacks them, the restore tools;
+            // checks use the nearest installed client programs.
+            if let exact = try? await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory) {
+                binaries = exact
+            } else if let near = try? await ExternalPlanning.clientBinaries(major: backup.majorVersion, explicitDirectory: nil) {
+                binaries = near
+            } else {
+                binaries = ServerBinaries(directory: "", majorVersion: backup.majorVersion, version: "\(backup.majorVersion) (in \(container.image(major: backup.majorVersion)))")
+            }
+        } else {
+            binaries = try await ServerBinaries.locate(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
+        }
         let variables = try await ResolvedVariables.resolve(file.variables)
         var (checks, leftOut) = try select(try loadChecks(file, options: options), options: options)
         let needServices = try validateVariables(checks, services: file.services, variables: variables, path: file.path)

@@ -18,8 +18,10 @@ extension DrillRunner {
             }
             let server = try await provisioner.provision(
                 ProvisionRequest(
-                    majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
-                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback))
+                    majorVersion: plan.majorVersion,
+                    binDirectory: plan.file.postgres.container == nil ? plan.serverBinaries.directory : plan.file.postgres.binDirectory,
+                    settings: plan.file.postgres.settings,
+                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback, readOnlyPaths: [plan.artifactPath]))
             state.server = server
             let version = (try? await serverVersion(server.connection)) ?? server.binaries.version
             state.serverVersion = version

@@ -19,12 +19,15 @@ public struct ProvisionRequest: Sendable {
     /// False only for the source servers that tests and the demo build backups from: those must
     /// archive WAL and serve `pg_basebackup`. Every drill server is quarantined.
     public var quarantined: Bool
+    /// Files and folders the restore tools will read (a container mounts them read-only).
+    public var readOnlyPaths: [String] = []
 
     /// Creates a request.
     public init(
         majorVersion: Int, binDirectory: String? = nil, settings: [String: String] = [:], serverUser: String = "postgres",
-        listenOnLoopback: Bool = false, temporaryRoot: String? = nil, quarantined: Bool = true
+        listenOnLoopback: Bool = false, temporaryRoot: String? = nil, quarantined: Bool = true, readOnlyPaths: [String] = []
     ) {
+        self.readOnlyPaths = readOnlyPaths
         self.quarantined = quarantined
         self.majorVersion = majorVersion
         self.binDirectory = binDirectory
@@ -67,4 +70,17 @@ public protocol ProvisionedServer: AnyObject, Sendable {
     func serverLog() -> String
     /// How to connect to and stop the server when `--keep` leaves it running.
     func keepInstructions(database: String) -> String
+    /// How to run a client tool (`pg_restore`, `psql`) against this server: this machine's
+    /// binaries, or the ones in the server's container.
+    func toolInvocation(_ tool: String, arguments: [String], environment: [String: String]) -> ToolInvocation
+    /// Where a tool run by `toolInvocation` sees a file of this machine (a backup, a staged archive).
+    func toolPath(_ hostPath: String) -> String
+}
+
+extension ProvisionedServer {
+    public func toolInvocation(_ tool: String, arguments: [String], environment: [String: String]) -> ToolInvocation {
+        ToolInvocation(executable: binaries.path(tool), arguments: arguments, environment: environment, displayName: tool)
+    }
+
+    public func toolPath(_ hostPath: String) -> String { hostPath }
 }

@@ -10,6 +10,13 @@ public struct ServerBinaries: Sendable, Equatable {
     /// Full version as `postgres --version` prints it, e.g. `15.18`.
     public var version: String
 
+    /// Describes binaries found elsewhere (in a container image).
+    public init(directory: String, majorVersion: Int, version: String) {
+        self.directory = directory
+        self.majorVersion = majorVersion
+        self.version = version
+    }
+
     /// Absolute path of `tool` in this directory.
     public func path(_ tool: String) -> String { directory + "/" + tool }
 

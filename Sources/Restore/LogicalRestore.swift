@@ -83,18 +83,17 @@ public struct LogicalRestore: RestoreMethod {
         let effectiveJobs = inspection.format.supportsParallelRestore ? max(1, jobs) : 1
         if effectiveJobs > 1 { arguments.append("--jobs=\(effectiveJobs)") }
         if dropOwnership { arguments += ["--no-owner", "--no-privileges"] }
-        arguments.append(source)
+        arguments.append(server.toolPath(source))
         let total = inspection.header.tocEntries
         let counter = ItemCounter()
-        let result = try await ProcessRunner.run(
-            ToolInvocation(
-                executable: server.binaries.path("pg_restore"), arguments: arguments, environment: environment,
-                displayName: "pg_restore",
-                onLine: { line, _ in
-                    guard line.contains("processing item") || line.contains("finished item") else { return }
-                    let done = counter.increment()
-                    if done % 50 == 0 { progress("pg_restore: \(done)\(total.map { "/\($0)" } ?? "") items") }
-                }))
+        var invocation = server.toolInvocation("pg_restore", arguments: arguments, environment: environment)
+        invocation.displayName = "pg_restore"
+        invocation.onLine = { line, _ in
+            guard line.contains("processing item") || line.contains("finished item") else { return }
+            let done = counter.increment()
+            if done % 50 == 0 { progress("pg_restore: \(done)\(total.map { "/\($0)" } ?? "") items") }
+        }
+        let result = try await ProcessRunner.run(invocation)
         guard result.succeeded else { throw Self.classify(tool: "pg_restore", result: result, serverRunning: server.isRunning) }
         return [
             "pg_restore \(server.binaries.version) restored \(counter.value) items with \(effectiveJobs) job(s) from \(inspection.format.rawValue) archive"
@@ -119,10 +118,11 @@ public struct LogicalRestore: RestoreMethod {
 
     private func runPsql(server: any ProvisionedServer, environment: [String: String]) async throws -> [String] {
         let roleNotes = try await createReferencedRoles(on: server)
-        var psql = ToolInvocation(
-            executable: server.binaries.path("psql"),
-            arguments: ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--dbname=\(database)", "--file=-"],
-            environment: environment, input: .file(artifactPath), displayName: "psql", captureLimit: 64 * 1024)
+        var psql = server.toolInvocation(
+            "psql", arguments: ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--dbname=\(database)", "--file=-"], environment: environment)
+        psql.input = .file(artifactPath)
+        psql.displayName = "psql"
+        psql.captureLimit = 64 * 1024
         let result: ToolResult
         if let tool = inspection.compression.tool {
             psql.input = .none

@@ -7,7 +7,8 @@ public enum ContainerCommands {
     /// the port on 127.0.0.1 only, the data directory mounted when given, settings as `-c`.
     public static func run(
         _ options: ContainerOptions, name: String, image: String, port: Int, settings: [String: String], dataDirectory: String?,
-        created: String, ownerPID: Int32, readOnlyFiles: [(host: String, container: String)] = []
+        created: String, ownerPID: Int32, readOnlyFiles: [(host: String, container: String)] = [],
+        readWriteFolders: [(host: String, container: String)] = []
     ) -> [String] {
         var arguments = options.runtimeArguments + ["run", "--detach", "--name", name]
         arguments += ["--label", "\(ContainerLabels.marker)=1", "--label", "\(ContainerLabels.drill)=\(options.drillName)"]
@@ -24,6 +25,7 @@ public enum ContainerCommands {
         }
         if let dataDirectory { arguments += ["--volume", "\(dataDirectory):/var/lib/postgresql/data"] }
         for file in readOnlyFiles { arguments += ["--volume", "\(file.host):\(file.container):ro"] }
+        for folder in readWriteFolders { arguments += ["--volume", "\(folder.host):\(folder.container)"] }
         arguments += [image, "postgres"]
         for (key, value) in serverSettings.sorted(by: { $0.key < $1.key }) { arguments += ["-c", "\(key)=\(value)"] }
         return arguments

@@ -18,6 +18,12 @@ public struct ContainerOptions: Sendable, Equatable {
     public var network: Network
     /// The drill's name, put in a label so `restore-drill cleanup` can tell whose leftovers it finds.
     public var drillName: String
+    /// Whose `pg_restore`/`psql` restore: this machine's of the backup's major when installed
+    /// (`auto`, else the image's), always this machine's (`local`), or always the image's (`container`).
+    public var clientTools: ClientTools = .auto
+
+    /// Where the restore tools come from.
+    public enum ClientTools: String, Sendable { case auto, local, container }
 
     /// Creates options.
     public init(runtime: String = "docker", runtimeArguments: [String] = [], image: String? = nil, network: Network = .publish, drillName: String = "") {

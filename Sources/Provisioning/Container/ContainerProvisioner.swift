@@ -33,7 +33,12 @@ public struct ContainerProvisioner: Provisioner {
         for name in request.settings.keys {
             if let reason = QuarantineSettings.rejectionReason(for: name) { throw ProvisionError(.forbiddenSetting, reason) }
         }
-        let binaries = try await ServerBinaries.locate(major: request.majorVersion, explicitDirectory: request.binDirectory)
+        var local: ServerBinaries?
+        switch options.clientTools {
+        case .local: local = try await ServerBinaries.locate(major: request.majorVersion, explicitDirectory: request.binDirectory)
+        case .auto: local = try? await ServerBinaries.locate(major: request.majorVersion, explicitDirectory: request.binDirectory)
+        case .container: local = nil
+        }
         try await ensureImage(major: request.majorVersion)
         let scratch = try ScratchDirectory.create(root: request.temporaryRoot, owner: nil)
         let name = "restore-drill-" + String(UUID().uuidString.lowercased().prefix(8))
@@ -41,8 +46,19 @@ public struct ContainerProvisioner: Provisioner {
         let password = "rd-" + UUID().uuidString.lowercased()
         SecretMasker.shared.register(password)
         let connection = ConnectionParameters(host: "127.0.0.1", port: port, user: "postgres", password: password, database: "postgres")
+        // Without local tools of this major, the image's run inside the container, reading the
+        // backup and the scratch folder through read-only (backup) and read-write (scratch) mounts.
+        var mounts: [(host: String, container: String)] = []
+        if local == nil {
+            mounts.append((scratch, "/restore-drill/work"))
+            for (index, path) in request.readOnlyPaths.enumerated() {
+                mounts.append((path, "/restore-drill/read/\(index)/" + (path as NSString).lastPathComponent))
+            }
+        }
+        let binaries = local ?? ServerBinaries(directory: "", majorVersion: request.majorVersion, version: "\(request.majorVersion) (\(options.image(major: request.majorVersion)))")
         let server = ContainerServer(
-            options: options, name: name, connection: connection, binaries: binaries, scratchDirectory: scratch)
+            options: options, name: name, connection: connection, binaries: binaries, scratchDirectory: scratch, containerTools: local == nil,
+            mounts: mounts, innerPort: options.network == .host ? port : 5432)
         var settings = request.settings
         for (key, value) in QuarantineSettings.values { settings[key] = value }
         // The image's own pg_hba.conf (from initdb) allows replication connections: replace it.
@@ -57,7 +73,8 @@ public struct ContainerProvisioner: Provisioner {
         settings["hba_file"] = Self.hbaPath
         let arguments = ContainerCommands.run(
             options, name: name, image: options.image(major: request.majorVersion), port: port, settings: settings, dataDirectory: nil,
-            created: TimestampText.iso(Date()), ownerPID: getpid(), readOnlyFiles: [(hba, Self.hbaPath)])
+            created: TimestampText.iso(Date()), ownerPID: getpid(),
+            readOnlyFiles: [(hba, Self.hbaPath)] + mounts.filter { $0.host != scratch }, readWriteFolders: mounts.filter { $0.host == scratch })
         do {
             let started = try await ProcessRunner.run(
                 ToolInvocation(
@@ -92,11 +109,22 @@ public final class ContainerServer: ProvisionedServer {
     public let binaries: ServerBinaries
     public let scratchDirectory: String
     public var provisionerKind: String { options.runtime }
+    /// Restore tools run inside the container (no local tools of the backup's major).
+    public let containerTools: Bool
+    let mounts: [(host: String, container: String)]
+    /// The server's port inside the container.
+    let innerPort: Int
     private let log = LogTail()
     private let logTask = Mutex<Task<Void, Never>?>(nil)
     private let removed = Mutex(false)
 
-    init(options: ContainerOptions, name: String, connection: ConnectionParameters, binaries: ServerBinaries, scratchDirectory: String) {
+    init(
+        options: ContainerOptions, name: String, connection: ConnectionParameters, binaries: ServerBinaries, scratchDirectory: String,
+        containerTools: Bool, mounts: [(host: String, container: String)], innerPort: Int
+    ) {
+        self.containerTools = containerTools
+        self.mounts = mounts
+        self.innerPort = innerPort
         self.options = options
         self.name = name
         self.connection = connection
@@ -140,6 +168,31 @@ public final class ContainerServer: ProvisionedServer {
         let result = try await ProcessRunner.run(
             ToolInvocation(executable: options.runtime, arguments: options.runtimeArguments + ["port", name, "5432/tcp"], displayName: "\(options.runtime) port"))
         return result.standardOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    public func toolInvocation(_ tool: String, arguments: [String], environment: [String: String]) -> ToolInvocation {
+        guard containerTools else {
+            return ToolInvocation(executable: binaries.path(tool), arguments: arguments, environment: environment, displayName: tool)
+        }
+        var inner = environment
+        inner["PGHOST"] = "127.0.0.1"
+        inner["PGPORT"] = String(innerPort)
+        var execArguments = options.runtimeArguments + ["exec", "--interactive"]
+        for key in inner.keys.sorted() where key.hasPrefix("PG") {
+            // Values reach the container through the CLI's environment: no password in argv.
+            execArguments += ["--env", key]
+        }
+        execArguments += [name, tool] + arguments
+        return ToolInvocation(
+            executable: options.runtime, arguments: execArguments, environment: inner, displayName: "\(tool) (in \(name))")
+    }
+
+    public func toolPath(_ hostPath: String) -> String {
+        guard containerTools else { return hostPath }
+        for mount in mounts where hostPath == mount.host || hostPath.hasPrefix(mount.host + "/") {
+            return mount.container + hostPath.dropFirst(mount.host.count)
+        }
+        return hostPath
     }
 
     public func recentLog(lines: Int) -> String { log.last(lines) }

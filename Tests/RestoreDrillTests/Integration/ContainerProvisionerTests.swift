@@ -2,6 +2,7 @@ import DrillSupport
 import DrillTestSupport
 import Foundation
 import Provisioning
+import Restore
 import Testing
 
 /// The container provisioner with podman (no Docker engine runs on these machines), on the image
@@ -49,7 +50,7 @@ struct ContainerProvisionerTests {
         let run = try await DrillCLI.run(["run", "--verbose", path], workspace: sample.workspace, environment: ContainerImage.environment.merging(SampleDrill.passwordEnvironment) { $1 })
 
         #expect(run.exitCode == 0, "\(run.allOutput)")
-        let provision = try sample.cases(ofSuite: "provision").first?["output"] as? String ?? ""
+        let provision = (try sample.cases(ofSuite: "provision").first?["output"] as? String) ?? ""
         #expect(provision.contains("via podman"), "\(provision)")
         let quarantine = try sample.cases(ofSuite: "quarantine")
         #expect(quarantine.contains { $0["name"] as? String == "listens on 127.0.0.1 only (host network)" && $0["status"] as? String == "passed" })
@@ -64,6 +65,41 @@ struct ContainerProvisionerTests {
         #expect(cleanup.standardOutput.contains("removed  podman restore-drill-"), "\(cleanup.allOutput)")
         #expect(try await ContainerImage.drillContainers().isEmpty)
     }
+}
+
+extension ContainerProvisionerTests {
+    /// The image's own pg_restore and psql, run inside the container (as when this machine has no
+    /// client programs of the backup's major), on a published port.
+    @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"), arguments: [DumpFormatCase.custom, .plainGzip])
+    func theImagesOwnToolsRestoreThroughAPublishedPort(format: DumpFormatCase) async throws {
+        let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
+        var sample = try await SampleDrill.prepare("container-tools", format: format.format, compression: format.compression)
+        defer { sample.remove() }
+        sample.drill.postgresExtra = ["image: \(image)", "network: publish", "client_tools: container"]
+        let yaml = sample.drill.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
+        let path = try sample.workspace.write("drill.yaml", yaml)
+
+        let run = try await DrillCLI.run(["run", path], workspace: sample.workspace, environment: ContainerImage.environment.merging(SampleDrill.passwordEnvironment) { $1 })
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let restore = try sample.cases(ofSuite: "restore").first
+        let restoreName = (restore?["name"] as? String) ?? ""
+        let restoreOutput = (restore?["output"] as? String) ?? ""
+        #expect(restoreName.contains(format.tool), "\(restoreName)")
+        #expect(restoreOutput.contains("(\(image))"), "the tool came from the image: \(restoreOutput)")
+        let quarantine = try sample.cases(ofSuite: "quarantine")
+        #expect(quarantine.contains { $0["name"] as? String == "port published on 127.0.0.1 only" && $0["status"] as? String == "passed" }, "\(quarantine)")
+        #expect(try await ContainerImage.drillContainers().isEmpty)
+    }
+}
+
+/// Dump formats the container test restores.
+enum DumpFormatCase: String, CaseIterable, Sendable, CustomStringConvertible {
+    case custom, plainGzip
+    var format: DumpFormat { self == .custom ? .custom : .plain }
+    var compression: Compression { self == .custom ? .none : .gzip }
+    var tool: String { self == .custom ? "pg_restore" : "psql" }
+    var description: String { rawValue }
 }
 
 /// The local image and the podman recipe of these machines.
