@@ -31,6 +31,10 @@ public enum DrillFileTemplate {
           # listen_on_loopback: false   # default: a private unix socket only
           # settings:             # extra postgresql.conf settings (quarantine settings cannot be changed)
           #   work_mem: 64MB
+          # Or in a container (the backup's major need not be installed here):
+          #   provisioner: docker   runtime: docker|podman   image: postgres:16   network: publish|host
+          # Or a managed instance the provider restored (checks and measurements only):
+          #   provisioner: external   dsn: env:RESTORED_DB_DSN   allow_hosts: [restored-db.internal]
 
         restore:
           # jobs: 4               # pg_restore --jobs (default: cores, at most 4)
@@ -42,8 +46,24 @@ public enum DrillFileTemplate {
           admin_email: admin@example.com
           admin_password: env:APP_ADMIN_PASSWORD
 
+        # The object store that belongs with the backup, compared as of the recovery point. Reference: docs/objects.md
+        # objects:
+        #   store: s3://uploads            # or file:///srv/uploads
+        #   endpoint: https://s3.eu-west-1.amazonaws.com
+        #   access_key: env:S3_KEY
+        #   secret_key: env:S3_SECRET
+        #   manifest: manifests/uploads.jsonl   # from `restore-drill objects snapshot`
+        #   catalog: supabase                   # or {query: ..., key: "{bucket_id}/{name}"}
+
+        # Your application, started against the restored database for http checks.
+        # services:
+        #   - name: app
+        #     run: ./start-app.sh        # gets PG*, DATABASE_URL and PORT
+        #     ready: {url: /health}
+
         # Check packs (folders under checks/), folders, or single .yaml files. Reference: docs/checks.md
         checks:
+          - postgres-core
           - app-example
 
         reports:
