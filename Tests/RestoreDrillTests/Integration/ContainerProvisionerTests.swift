@@ -93,6 +93,26 @@ extension ContainerProvisionerTests {
     }
 }
 
+extension ContainerProvisionerTests {
+    /// An image that cannot be had stops the drill early, naming it and the major version.
+    @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"))
+    func aMissingImageIsAnErrorThatNamesIt() async throws {
+        let major = try await TestServer.newestMajor()
+        var sample = try await SampleDrill.prepare("container-noimage")
+        defer { sample.remove() }
+        sample.drill.postgresExtra = ["image: localhost/postgres-missing:\(major)"]
+        let yaml = sample.drill.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
+        let path = try sample.workspace.write("drill.yaml", yaml)
+
+        let run = try await DrillCLI.run(["run", path], workspace: sample.workspace, environment: ContainerImage.environment.merging(SampleDrill.passwordEnvironment) { $1 })
+
+        #expect(run.exitCode == 3, "\(run.allOutput)")
+        #expect(run.standardError.contains("the image localhost/postgres-missing:\(major) for PostgreSQL \(major) is not available to podman"), "\(run.standardError)")
+        #expect(try await ContainerImage.drillContainers().isEmpty)
+        #expect(sample.workspace.leftoversInTmp().isEmpty)
+    }
+}
+
 /// Dump formats the container test restores.
 enum DumpFormatCase: String, CaseIterable, Sendable, CustomStringConvertible {
     case custom, plainGzip
