@@ -61,6 +61,11 @@ public enum ContainerCommands {
         options.runtimeArguments + ["pull", image]
     }
 
+    /// `wait NAME`: returns when the container stops.
+    public static func wait(_ options: ContainerOptions, name: String) -> [String] {
+        options.runtimeArguments + ["wait", name]
+    }
+
     /// `inspect --format {{.State.Running}} NAME`.
     public static func isRunning(_ options: ContainerOptions, name: String) -> [String] {
         options.runtimeArguments + ["inspect", "--format", "{{.State.Running}}", name]

@@ -116,7 +116,10 @@ public final class ContainerServer: ProvisionedServer {
     let innerPort: Int
     private let log = LogTail()
     private let logTask = Mutex<Task<Void, Never>?>(nil)
+    private let waitTask = Mutex<Task<Void, Never>?>(nil)
     private let removed = Mutex(false)
+    /// Set when `wait` returns: the container (and so the postmaster) stopped.
+    private let stopped = Mutex(false)
 
     init(
         options: ContainerOptions, name: String, connection: ConnectionParameters, binaries: ServerBinaries, scratchDirectory: String,
@@ -138,7 +141,20 @@ public final class ContainerServer: ProvisionedServer {
             executable: options.runtime, arguments: ContainerCommands.followLogs(options, name: name), displayName: "\(options.runtime) logs",
             captureLimit: 4096, onLine: { [log] line, _ in log.append(line) }, gracePeriod: .seconds(1))
         logTask.withLock { $0 = Task { _ = try? await ProcessRunner.run(invocation) } }
+        // `isRunning` must be right when a restore tool fails: a dead server is the harness's
+        // problem (error), not the backup's (failure).
+        let waiter = ToolInvocation(
+            executable: options.runtime, arguments: ContainerCommands.wait(options, name: name), displayName: "\(options.runtime) wait",
+            gracePeriod: .seconds(1))
+        let stopped = self.stoppedFlag
+        waitTask.withLock {
+            $0 = Task {
+                if let result = try? await ProcessRunner.run(waiter), result.succeeded { stopped.set() }
+            }
+        }
     }
+
+    private var stoppedFlag: StopNotice { StopNotice(server: self) }
 
     /// Connects until the server answers (bounded by `timeout`); a container that stops is an error with its log.
     func waitUntilReady(timeout: Duration) async throws {
@@ -197,7 +213,10 @@ public final class ContainerServer: ProvisionedServer {
 
     public func recentLog(lines: Int) -> String { log.last(lines) }
     public func serverLog() -> String { SecretMasker.shared.mask(log.last(10_000)) }
-    public var isRunning: Bool { !removed.withLock { $0 } }
+    public var isRunning: Bool { !removed.withLock { $0 } && !stopped.withLock { $0 } }
+
+    /// Marks the container stopped (from the `wait` watcher).
+    fileprivate func markStopped() { stopped.withLock { $0 = true } }
 
     public func launch(settings: [String: String], timeout: Duration) async throws -> ToolResult {
         throw ProvisionError(.startFailed, "physical restores need the pg_ctl provisioner in this version")
@@ -211,7 +230,7 @@ public final class ContainerServer: ProvisionedServer {
             problems.append("\(options.runtime) rm -f \(name) \(result?.terminationDescription ?? "could not run"): \(lastLine(result?.standardError ?? ""))")
         }
         removed.withLock { $0 = true }
-        if let task = logTask.withLock({ $0 }) {
+        for task in [logTask.withLock({ $0 }), waitTask.withLock({ $0 })].compactMap({ $0 }) {
             task.cancel()
             await task.value
         }
@@ -238,4 +257,11 @@ final class LogTail: Sendable {
         }
     }
     func last(_ count: Int) -> String { lines.withLock { $0.suffix(count).joined(separator: "\n") } }
+}
+
+/// Lets the `wait` watcher mark its server stopped without holding it strongly.
+struct StopNotice: Sendable {
+    weak var server: ContainerServer?
+    init(server: ContainerServer) { self.server = server }
+    func set() { server?.markStopped() }
 }

@@ -3,6 +3,7 @@ import DrillTestSupport
 import Foundation
 import Provisioning
 import Restore
+import Synchronization
 import Testing
 
 /// The container provisioner with podman (no Docker engine runs on these machines), on the image
@@ -110,6 +111,56 @@ extension ContainerProvisionerTests {
         #expect(run.standardError.contains("the image localhost/postgres-missing:\(major) for PostgreSQL \(major) is not available to podman"), "\(run.standardError)")
         #expect(try await ContainerImage.drillContainers().isEmpty)
         #expect(sample.workspace.leftoversInTmp().isEmpty)
+    }
+}
+
+extension ContainerProvisionerTests {
+    /// A container that dies mid-restore is the harness's problem (exit 3), not a bad backup.
+    @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"))
+    func aContainerKilledMidRestoreIsAnErrorNotAFailure() async throws {
+        let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
+        let workspace = try TestWorkspace("container-killed")
+        defer { workspace.remove() }
+        let artifact = try workspace.write("slow.sql", "--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (i int);\nSELECT pg_sleep(60);\n")
+        var builder = DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports"))
+        builder.checks = []
+        builder.variables = []
+        builder.postgresExtra = ["version: \(try await TestServer.newestMajor())", "image: \(image)", "network: host"]
+        let yaml = builder.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
+            .replacingOccurrences(of: "variables:\n", with: "")
+        let path = try workspace.write("drill.yaml", yaml)
+        let killed = Atomic<Bool>(false)
+        let environment = ContainerImage.environment
+
+        let run = try await DrillCLI.run(["run", "--verbose", path], workspace: workspace, environment: environment, onLine: { line in
+            guard line.contains("restore: started"), !killed.exchange(true, ordering: .relaxed) else { return }
+            Thread.sleep(forTimeInterval: 1.5)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: findInPath("podman") ?? "/usr/bin/podman")
+            process.arguments = ["ps", "--filter", "label=io.restore-drill", "--format", "{{.Names}}"]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try? process.run()
+            process.waitUntilExit()
+            let names = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+            for name in names {
+                let kill = Process()
+                kill.executableURL = process.executableURL
+                kill.arguments = ["--runtime", "runc", "kill", String(name)]
+                kill.environment = process.environment
+                try? kill.run()
+                kill.waitUntilExit()
+            }
+        })
+
+        let didKill = killed.load(ordering: .relaxed)
+        #expect(didKill)
+        #expect(run.exitCode == 3, "\(run.allOutput)")
+        let restore = try DrillCLI.report(in: workspace.file("reports"))["suites"] as? [[String: Any]] ?? []
+        let failedCase = restore.first { $0["name"] as? String == "restore" }?["cases"] as? [[String: Any]] ?? []
+        #expect(failedCase.first?["status"] as? String == "error", "\(failedCase)")
+        #expect(try await ContainerImage.drillContainers().isEmpty)
     }
 }
 
