@@ -7,6 +7,11 @@ import Reports
 /// either published on 127.0.0.1 only or, on the host network, bound to 127.0.0.1 only.
 enum ContainerQuarantine {
     static func audit(_ server: ContainerServer, database: String) async -> [ReportCase] {
+        if server.isIsolated {
+            return await QuarantineAudit.audit(
+                server.connection.with(database: database), listenOnLoopback: false,
+                listener: ("no network: listens on a socket in the drill's scratch folder only", [""]))
+        }
         switch server.options.network {
         case .host:
             return await QuarantineAudit.audit(

@@ -138,9 +138,6 @@ public enum DrillFileParser {
             backup = DrillFile.Backup(format: "none", location: "")
         } else {
             backup = try parseBackup(try root.required("backup"))
-            if backup.isPhysical, postgres.container != nil, let node = root["postgres"] {
-                throw node.error("physical restores run with provisioner: pg_ctl in this version; a container can restore pg_dump backups")
-            }
         }
         if let recovery = root["recovery"], !backup.isPhysical {
             throw recovery.error("recovery targets need a physical backup (backup.format: basebackup); a pg_dump restores to the moment it was taken")

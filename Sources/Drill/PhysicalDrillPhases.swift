@@ -11,23 +11,32 @@ extension DrillRunner {
     func restorePhysical(_ plan: DrillPlan, _ physical: PhysicalBackupPlan, recorder: PhaseRecorder, state: inout DrillState)
         async throws -> any ProvisionedServer
     {
-        guard let pgCtl = provisioner as? PgCtlProvisioner else {
-            throw ProvisionError(.startFailed, "physical restores need the pg_ctl provisioner in this version")
-        }
         let backup = physical.choice.backup
         let server = try await recorder.phase("restore") { suite in
             let start = ContinuousClock.now
             let verified = VerifyNote()
-            let (server, notes) = try await pgCtl.provisionFromBackup(
-                ProvisionRequest(
-                    majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
-                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback),
-                superusers: plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates, allowedPreloads: plan.file.recovery.allowPreload
-            ) { data, tablespaces in
+            let request = ProvisionRequest(
+                majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
+                serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback)
+            let superusers = plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates
+            let populate: (String, String) async throws -> [String] = { data, tablespaces in
                 let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces) { progress.detail($0) }
                 verified.text = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries)
                 try BaseBackupExtractor.rewriteTablespaceMap(data: data, tablespaceRoot: tablespaces)
                 return notes
+            }
+            let server: any RecoverableServer
+            let notes: [String]
+            if var options = plan.file.postgres.container {
+                options.drillName = plan.file.name
+                (server, notes) = try await ContainerProvisioner(options: options).provisionFromBackup(
+                    request, superusers: superusers, allowedPreloads: plan.file.recovery.allowPreload, archive: physical.archive.directory,
+                    populate: populate)
+            } else if let pgCtl = provisioner as? PgCtlProvisioner {
+                (server, notes) = try await pgCtl.provisionFromBackup(
+                    request, superusers: superusers, allowedPreloads: plan.file.recovery.allowPreload, populate: populate)
+            } else {
+                throw ProvisionError(.startFailed, "physical restores need the pg_ctl or docker provisioner")
             }
             state.server = server
             suite.cases.append(

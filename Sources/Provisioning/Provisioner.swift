@@ -84,3 +84,29 @@ extension ProvisionedServer {
 
     public func toolPath(_ hostPath: String) -> String { hostPath }
 }
+
+/// A server whose data directory came from a base backup and is started in recovery: where
+/// its files are (the restore_command script goes under `root`, seen by the server at the
+/// same path), who the server runs as, and which role to connect as.
+public protocol RecoverableServer: ProvisionedServer {
+    /// A folder of the drill's own, visible to the server at the same path.
+    var root: String { get }
+    var dataDirectory: String { get }
+    /// The local OS account the server runs as (pg_ctl as root), nil otherwise.
+    var serverUser: OSUser? { get }
+    /// True when the server runs as an account of its own (a container's `postgres`): files it
+    /// must read are made readable to others.
+    var serverReadsAsOther: Bool { get }
+    /// Connects as `role` from now on (a superuser of the restored cluster).
+    func useSuperuser(_ role: String)
+    /// Where the server reads the WAL archive found at `path` (a staged copy for a container).
+    func walArchivePath(for path: String) -> String
+}
+
+extension RecoverableServer {
+    public func walArchivePath(for path: String) -> String { path }
+}
+
+extension PgCtlServer: RecoverableServer {
+    public var serverReadsAsOther: Bool { false }
+}

@@ -13,13 +13,13 @@ public enum RecoveryMonitor {
     public static let superuserCandidates = ["postgres", "restore_drill", "supabase_admin", "rdsadmin", "cloudsqladmin", "azure_pg_admin"]
 
     public static func recover(
-        server: PgCtlServer, target: RecoveryTarget, archive: WALArchive, preflight: WALPreflight, timeout: Duration,
+        server: any RecoverableServer, target: RecoveryTarget, archive: WALArchive, preflight: WALPreflight, timeout: Duration,
         superusers: [String], progress: @escaping @Sendable (String) -> Void
     ) async throws -> RecoveryOutcome {
         let start = ContinuousClock.now
         let script = server.root + "/wal-fetch.sh"
-        try ScratchDirectory.writePrivateFile(script, contents: RestoreCommandScript.text(archive: archive.directory), owner: server.serverUser)
-        chmod(script, 0o700)
+        try ScratchDirectory.writePrivateFile(script, contents: RestoreCommandScript.text(archive: server.walArchivePath(for: archive.directory)), owner: server.serverUser)
+        chmod(script, server.serverReadsAsOther ? 0o755 : 0o700)
         try ScratchDirectory.writePrivateFile(server.dataDirectory + "/recovery.signal", contents: "", owner: server.serverUser)
         var settings = target.settings
         settings["restore_command"] = "\(script) %f %p"
@@ -57,7 +57,7 @@ public enum RecoveryMonitor {
 
     /// Polls until the server leaves recovery (true), dies (false) or the deadline passes (false).
     static func waitForPromotion(
-        server: PgCtlServer, superusers: [String], deadline: ContinuousClock.Instant, preflight: WALPreflight,
+        server: any RecoverableServer, superusers: [String], deadline: ContinuousClock.Instant, preflight: WALPreflight,
         progress: @Sendable (String) -> Void
     ) async throws -> Bool {
         var roleChosen = false
@@ -95,7 +95,7 @@ public enum RecoveryMonitor {
 
     /// Finds a role of the restored cluster to connect as. False while the server does not accept
     /// connections yet; throws when it does but none of the candidates exists.
-    static func chooseSuperuser(server: PgCtlServer, candidates: [String]) async throws -> Bool {
+    static func chooseSuperuser(server: any RecoverableServer, candidates: [String]) async throws -> Bool {
         var missing: [String] = []
         for role in candidates {
             server.useSuperuser(role)
@@ -113,7 +113,7 @@ public enum RecoveryMonitor {
             "the restored cluster has none of the roles \(missing.joined(separator: ", ")); set recovery.superuser to one of its superusers")
     }
 
-    static func readPromotedState(server: PgCtlServer, into outcome: inout RecoveryOutcome) async throws {
+    static func readPromotedState(server: any RecoverableServer, into outcome: inout RecoveryOutcome) async throws {
         let session = try await PostgresConnection.connect(server.connection)
         defer { session.close() }
         let state = try await session.query(

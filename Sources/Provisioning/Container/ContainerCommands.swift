@@ -8,17 +8,23 @@ public enum ContainerCommands {
     public static func run(
         _ options: ContainerOptions, name: String, image: String, port: Int, settings: [String: String], dataDirectory: String?,
         created: String, ownerPID: Int32, readOnlyFiles: [(host: String, container: String)] = [],
-        readWriteFolders: [(host: String, container: String)] = []
+        readWriteFolders: [(host: String, container: String)] = [], isolated: Bool = false, pgdata: String = "/var/lib/postgresql/data"
     ) -> [String] {
         var arguments = options.runtimeArguments + ["run", "--detach", "--name", name]
         arguments += ["--label", "\(ContainerLabels.marker)=1", "--label", "\(ContainerLabels.drill)=\(options.drillName)"]
         arguments += ["--label", "\(ContainerLabels.created)=\(created)", "--label", "\(ContainerLabels.owner)=\(ownerPID)"]
-        arguments += ["--env", "POSTGRES_PASSWORD", "--env", "PGDATA=/var/lib/postgresql/data"]
+        arguments += ["--env", "POSTGRES_PASSWORD", "--env", "PGDATA=\(pgdata)"]
         var serverSettings = settings
-        switch options.network {
-        case .publish:
+        switch isolated ? nil : options.network {
+        case nil:
+            // A restored physical copy needs no network at all: the drill reaches it through a
+            // unix socket in its scratch folder, mounted at the same path.
+            arguments += ["--network", "none"]
+            serverSettings["listen_addresses"] = ""
+            serverSettings["port"] = String(port)
+        case .publish?:
             arguments += ["--publish", "127.0.0.1:\(port):5432"]
-        case .host:
+        case .host?:
             arguments += ["--network", "host"]
             serverSettings["port"] = String(port)
             serverSettings["listen_addresses"] = "127.0.0.1"

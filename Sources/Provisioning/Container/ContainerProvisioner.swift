@@ -105,7 +105,14 @@ func lastLine(_ text: String) -> String {
 public final class ContainerServer: ProvisionedServer {
     public let options: ContainerOptions
     public let name: String
-    public let connection: ConnectionParameters
+    private let currentConnection: Mutex<ConnectionParameters>
+    public var connection: ConnectionParameters { currentConnection.withLock { $0 } }
+    /// For a physical restore: what `launch` starts (image, port, archive to mount, base settings).
+    private let recoveryLaunch = Mutex<RecoveryLaunch?>(nil)
+    var recovery: RecoveryLaunch? {
+        get { recoveryLaunch.withLock { $0 } }
+        set { recoveryLaunch.withLock { $0 = newValue } }
+    }
     public let binaries: ServerBinaries
     public let scratchDirectory: String
     public var provisionerKind: String { options.runtime }
@@ -130,7 +137,7 @@ public final class ContainerServer: ProvisionedServer {
         self.innerPort = innerPort
         self.options = options
         self.name = name
-        self.connection = connection
+        self.currentConnection = Mutex(connection)
         self.binaries = binaries
         self.scratchDirectory = scratchDirectory
     }
@@ -219,7 +226,17 @@ public final class ContainerServer: ProvisionedServer {
     fileprivate func markStopped() { stopped.withLock { $0 = true } }
 
     public func launch(settings: [String: String], timeout: Duration) async throws -> ToolResult {
-        throw ProvisionError(.startFailed, "physical restores need the pg_ctl provisioner in this version")
+        guard let recovery else { throw ProvisionError(.startFailed, "this container was not prepared for a physical restore") }
+        var all = recovery.settings
+        for (key, value) in settings { all[key] = value }
+        let arguments = ContainerCommands.run(
+            options, name: name, image: recovery.image, port: connection.port, settings: all, dataDirectory: nil,
+            created: TimestampText.iso(Date()), ownerPID: getpid(), readOnlyFiles: recovery.readOnly,
+            readWriteFolders: [(scratchDirectory, scratchDirectory)], isolated: true, pgdata: dataDirectory)
+        let started = try await ProcessRunner.run(
+            ToolInvocation(executable: options.runtime, arguments: arguments, environment: ["POSTGRES_PASSWORD": "unused"], displayName: "\(options.runtime) run"))
+        if started.succeeded { followLogs() }
+        return started
     }
 
     public func tearDown() async -> [String] {
@@ -238,12 +255,20 @@ public final class ContainerServer: ProvisionedServer {
         return problems
     }
 
+    public func useSuperuser(_ role: String) { currentConnection.withLock { $0.user = role } }
+
+    /// True for a physical restore's container: no network, a socket in the scratch folder.
+    public var isIsolated: Bool { recovery != nil }
+
     public func keepInstructions(database: String) -> String {
-        """
-        restore-drill: the restored server keeps running in the container \(name):
-          connect: PGPASSWORD=… psql -h 127.0.0.1 -p \(connection.port) -U postgres \(database)   (password: \(options.runtime) exec \(name) printenv POSTGRES_PASSWORD)
-          stop:    \(([options.runtime] + ContainerCommands.remove(options, name: name)).joined(separator: " "))
-        """
+        let connect = isIsolated
+            ? "psql -h \(connection.host) -p \(connection.port) -U \(connection.user) \(database)   (the socket in the drill's scratch folder; no network)"
+            : "PGPASSWORD=… psql -h 127.0.0.1 -p \(connection.port) -U postgres \(database)   (password: \(options.runtime) exec \(name) printenv POSTGRES_PASSWORD)"
+        return """
+            restore-drill: the restored server keeps running in the container \(name):
+              connect: \(connect)
+              stop:    \(([options.runtime] + ContainerCommands.remove(options, name: name)).joined(separator: " ")) && rm -rf \(scratchDirectory)
+            """
     }
 }
 
@@ -264,4 +289,111 @@ struct StopNotice: Sendable {
     weak var server: ContainerServer?
     init(server: ContainerServer) { self.server = server }
     func set() { server?.markStopped() }
+}
+
+extension ContainerProvisioner {
+    /// True when every file directly in `folder` can be read by any account.
+    static func readableByOthers(_ folder: String) -> Bool {
+        var info = stat()
+        guard stat(folder, &info) == 0, info.st_mode & 0o005 == 0o005 else { return false }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            guard stat(folder + "/" + name, &info) == 0, info.st_mode & 0o004 != 0 else { return false }
+        }
+        return true
+    }
+}
+
+/// What a physical restore's container starts with.
+struct RecoveryLaunch: Sendable {
+    var image: String
+    /// Quarantine settings, our hba/ident files and the socket folder.
+    var settings: [String: String]
+    /// The WAL archive (and other sources), mounted read-only at their own paths.
+    var readOnly: [(host: String, container: String)]
+    /// A copy of the archive in the scratch folder, when the container's account could not read the original.
+    var stagedArchive: String?
+}
+
+extension ContainerServer: RecoverableServer {
+    public func walArchivePath(for path: String) -> String {
+        guard let staged = recovery?.stagedArchive else { return path }
+        return staged
+    }
+
+    public var root: String { scratchDirectory }
+    public var dataDirectory: String { scratchDirectory + "/data" }
+    public var serverUser: OSUser? { nil }
+    public var serverReadsAsOther: Bool { true }
+}
+
+extension ContainerProvisioner {
+    /// Prepares a container for a physical restore without starting it (recovery starts it):
+    /// `populate` fills the data directory from a base backup; the drill's scratch folder is
+    /// mounted at the same path, the WAL archive read-only, no network, a socket for the drill.
+    public func provisionFromBackup(
+        _ request: ProvisionRequest, superusers: [String], allowedPreloads: Set<String>, archive: String,
+        populate: (_ dataDirectory: String, _ tablespaceDirectory: String) async throws -> [String]
+    ) async throws -> (ContainerServer, [String]) {
+        for name in request.settings.keys {
+            if let reason = QuarantineSettings.rejectionReason(for: name) { throw ProvisionError(.forbiddenSetting, reason) }
+        }
+        let binaries = try await ServerBinaries.locate(major: request.majorVersion, explicitDirectory: request.binDirectory)
+        try await ensureImage(major: request.majorVersion)
+        let scratch = try ScratchDirectory.create(root: request.temporaryRoot, owner: nil)
+        // The container's postgres account must pass through to the data directory and socket.
+        chmod(scratch, 0o711)
+        let name = "restore-drill-" + String(UUID().uuidString.lowercased().prefix(8))
+        let socket = scratch + "/socket"
+        let port = FreePort.pick()
+        let connection = ConnectionParameters(host: socket, port: port, user: superusers.first ?? "postgres", database: "postgres")
+        let server = ContainerServer(
+            options: options, name: name, connection: connection, binaries: binaries, scratchDirectory: scratch, containerTools: false, mounts: [],
+            innerPort: port)
+        do {
+            for folder in [socket, scratch + "/tablespaces", scratch + "/data"] {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            chmod(socket, 0o1777)
+            var notes = try await populate(scratch + "/data", scratch + "/tablespaces")
+            notes += try ConfigurationRepair.repair(dataDirectory: scratch + "/data")
+            let quoted = superusers.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            let hba = [
+                "# Written by restore-drill: the socket in the drill's scratch folder only; no network, no replication line.",
+                "local all \(quoted.joined(separator: ",")) trust", "local all all md5",
+            ].joined(separator: "\n") + "\n"
+            try ScratchDirectory.writePrivateFile(scratch + "/pg_hba.conf", contents: hba, owner: nil)
+            try ScratchDirectory.writePrivateFile(scratch + "/pg_ident.conf", contents: "", owner: nil)
+            chmod(scratch + "/pg_hba.conf", 0o644)
+            chmod(scratch + "/pg_ident.conf", 0o644)
+            var settings = request.settings
+            for (key, value) in QuarantineSettings.values { settings[key] = value }
+            settings["hba_file"] = scratch + "/pg_hba.conf"
+            settings["ident_file"] = scratch + "/pg_ident.conf"
+            settings["unix_socket_directories"] = socket
+            // The image has only its own extensions: keep the preloads the drill file allows, drop the rest (said in the report).
+            settings["shared_preload_libraries"] = allowedPreloads.sorted().joined(separator: ",")
+            notes.append(
+                "shared_preload_libraries set to '\(allowedPreloads.sorted().joined(separator: ","))' in the container (recovery.allow_preload); production's preloads are not assumed to exist in the image")
+            // The archive belongs to the machine's postgres account (archive_command writes 0600):
+            // a container's postgres is another account. Read-only sources are never changed, so
+            // an archive others cannot read is copied into the scratch folder for the container.
+            var launch = RecoveryLaunch(image: options.image(major: request.majorVersion), settings: settings, readOnly: [(archive, archive)])
+            if !Self.readableByOthers(archive) {
+                let staged = scratch + "/wal-archive"
+                let copied = try await ProcessRunner.run(
+                    ToolInvocation(executable: "cp", arguments: ["-R", "--no-preserve=ownership,mode", archive + "/.", staged], displayName: "cp"))
+                guard copied.succeeded else { throw ProvisionError(.workDirectory, "cannot copy the WAL archive for the container: \(copied.standardError)") }
+                _ = try await ProcessRunner.run(ToolInvocation(executable: "chmod", arguments: ["-R", "a+rX", staged], displayName: "chmod"))
+                launch.readOnly = []
+                launch.stagedArchive = staged
+                let size = (try? FileManager.default.subpathsOfDirectory(atPath: staged).count) ?? 0
+                notes.append("the WAL archive is readable by its owner only, so its \(size) file(s) were copied into the drill's scratch folder for the container's server account")
+            }
+            server.recovery = launch
+            return (server, notes)
+        } catch {
+            _ = await server.tearDown()
+            throw error
+        }
+    }
 }

@@ -164,6 +164,35 @@ extension ContainerProvisionerTests {
     }
 }
 
+extension ContainerProvisionerTests {
+    /// A base backup and its WAL archive recovered to a point in time inside a container: the data
+    /// directory and the archive mounted, no network, the drill on a socket in its scratch folder.
+    @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"))
+    func aPhysicalBackupRecoversToAPointInTimeInAContainer() async throws {
+        let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
+        let fixture = try await PhysicalFixture.make(label: "container-pitr", batches: 3, format: .tar)
+        defer { fixture.remove() }
+        var drill = try PhysicalDrill("container-pitr", fixture: fixture)
+        defer { drill.remove() }
+        let mark = fixture.marks[1]
+        drill.target = "{time: '\(TimestampText.postgres(mark.time))'}"
+        drill.expectedRows = mark.rows
+        let yaml = try drill.yaml().replacingOccurrences(
+            of: "postgres: {provisioner: pg_ctl}",
+            with: "postgres: {provisioner: docker, runtime: podman, runtime_args: [--runtime, runc], image: \(image)}")
+        let path = try drill.workspace.write("drill.yaml", yaml)
+
+        let run = try await DrillCLI.run(["run", path], workspace: drill.workspace, environment: ContainerImage.environment)
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let recovered = try drill.cases(ofSuite: "recover").first
+        #expect(recovered?["status"] as? String == "passed", "\(String(describing: recovered))")
+        let quarantine = try drill.cases(ofSuite: "quarantine")
+        #expect(quarantine.allSatisfy { $0["status"] as? String == "passed" }, "\(quarantine)")
+        #expect(try await ContainerImage.drillContainers().isEmpty)
+    }
+}
+
 /// Dump formats the container test restores.
 enum DumpFormatCase: String, CaseIterable, Sendable, CustomStringConvertible {
     case custom, plainGzip
