@@ -16,6 +16,15 @@ public struct CheckContext: Sendable {
     public var binDirectory: String = ""
     /// `DRILL_*` variables for command checks (name, recovery target and point, report dir).
     public var drillEnvironment: [String: String] = [:]
+    /// The drill's sandbox: programs run for checks and services join its PID namespace, so
+    /// nothing they start outlives the drill (nil: none could be had).
+    public var sandbox: DrillSandbox?
+
+    /// `invocation` as a check's or service's program runs it: in the drill's PID namespace and,
+    /// with `ownProcessNamespace`, one of its own, so that its background children end with it.
+    public func contained(_ invocation: ToolInvocation, ownProcessNamespace: Bool = true) -> ToolInvocation {
+        sandbox?.wrap(invocation, scope: .client(ownProcessNamespace: ownProcessNamespace)) ?? invocation
+    }
 
     /// The environment of a program run for a check or a service: the restored server in the
     /// libpq variables, the drill in `DRILL_*`, plain (non-secret) drill variables as

@@ -20,10 +20,11 @@ enum CommandCheckRunner {
         let outcome: ToolResult
         do {
             outcome = try await ProcessRunner.run(
-                ToolInvocation(
-                    executable: spec.program, arguments: spec.arguments, environment: environment,
-                    workingDirectory: spec.workingDirectory, displayName: "check \(check.id)", captureLimit: outputLimit,
-                    gracePeriod: .seconds(2)))
+                context.contained(
+                    ToolInvocation(
+                        executable: spec.program, arguments: spec.arguments, environment: environment,
+                        workingDirectory: spec.workingDirectory, displayName: "check \(check.id)", captureLimit: outputLimit,
+                        gracePeriod: .seconds(2))))
         } catch is CancellationError {
             result.message = "was stopped"
             return result

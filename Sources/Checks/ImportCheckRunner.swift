@@ -19,9 +19,10 @@ enum ImportCheckRunner {
             do {
                 let environment = try context.programEnvironment(adding: command.environment)
                 let result = try await ProcessRunner.run(
-                    ToolInvocation(
-                        executable: command.program, arguments: command.arguments, environment: environment,
-                        workingDirectory: command.workingDirectory, outputFile: path, displayName: "import source of \(check.id)"))
+                    context.contained(
+                        ToolInvocation(
+                            executable: command.program, arguments: command.arguments, environment: environment,
+                            workingDirectory: command.workingDirectory, outputFile: path, displayName: "import source of \(check.id)")))
                 guard result.succeeded else {
                     return (.error, "the import's source program \(command.program) \(result.terminationDescription): \(SecretMasker.shared.mask(result.standardError))", "")
                 }

@@ -11,10 +11,11 @@ enum IntegrityCheckRunner {
         let outcome: ToolResult
         do {
             outcome = try await ProcessRunner.run(
-                ToolInvocation(
-                    executable: context.binDirectory + "/pg_amcheck", arguments: arguments,
-                    environment: context.connection.with(database: database).libpqEnvironment, displayName: "pg_amcheck",
-                    captureLimit: 256 * 1024))
+                context.contained(
+                    ToolInvocation(
+                        executable: context.binDirectory + "/pg_amcheck", arguments: arguments,
+                        environment: context.connection.with(database: database).libpqEnvironment, displayName: "pg_amcheck",
+                        captureLimit: 256 * 1024), ownProcessNamespace: false))
         } catch {
             return (.error, "pg_amcheck could not run: \(error)", "")
         }

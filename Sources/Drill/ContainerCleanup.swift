@@ -22,7 +22,7 @@ public enum ContainerCleanup {
         var found: [Leftover] = []
         for options in runtimes {
             guard let result = try? await ProcessRunner.run(
-                ToolInvocation(executable: options.runtime, arguments: ContainerCommands.listDrillContainers(options), displayName: "\(options.runtime) ps")),
+                ToolInvocation(executable: options.runtime, arguments: ContainerCommands.listDrillContainers(options), displayName: "\(options.runtime) ps").inheriting(ContainerOptions.cliEnvironment)),
                 result.succeeded
             else { continue }
             for line in result.standardOutput.split(separator: "\n") {
@@ -39,7 +39,7 @@ public enum ContainerCleanup {
     /// Removes `leftover`; returns a problem or nil.
     public static func remove(_ leftover: Leftover, options: ContainerOptions) async -> String? {
         let result = try? await ProcessRunner.run(
-            ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: leftover.name), displayName: "\(options.runtime) rm"))
+            ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: leftover.name), displayName: "\(options.runtime) rm").inheriting(ContainerOptions.cliEnvironment))
         return result?.succeeded == true ? nil : "\(leftover.name): \(result?.standardError.trimmingCharacters(in: .whitespacesAndNewlines) ?? "could not run \(options.runtime)")"
     }
 }

@@ -49,13 +49,12 @@ public struct DrillRunner: Sendable {
         let interrupted = Task.isCancelled
         if let suite = await stopServices(state.services, recorder: recorder) { recorder.append(suite) }
         var keepInstructions: String?
-        if let server = state.server {
-            if options.keep && !interrupted {
-                keepInstructions = server.keepInstructions(database: state.plan?.database ?? "postgres")
-                recorder.append(ReportSuite(name: "teardown", kind: .phase, cases: [ReportCase(name: "server left running", status: .skipped, message: "--keep: the restored server keeps running")]))
-            } else {
-                await tearDown(server, recorder: recorder)
-            }
+        if let server = state.server, options.keep && !interrupted {
+            state.keep.set()
+            keepInstructions = await server.keepInstructions(database: state.plan?.database ?? "postgres")
+            recorder.append(ReportSuite(name: "teardown", kind: .phase, cases: [ReportCase(name: "server left running", status: .skipped, message: "--keep: the restored server keeps running")]))
+        } else if !state.teardown.isEmpty {
+            await tearDown(state.teardown, recorder: recorder)
         }
         return finish(recorder: recorder, state: state, startedAt: startedAt, interrupted: interrupted, keepInstructions: keepInstructions)
     }
@@ -66,6 +65,11 @@ public struct DrillRunner: Sendable {
             state.file = file
             let result = try await DrillPlanner.plan(file, options: options)
             suite.cases.append(ReportCase(name: "drill file is valid", status: .passed, output: file.path))
+            let swept = await LeftoverSweep.sweepDead()
+            if !swept.isEmpty {
+                suite.cases.append(
+                    ReportCase(name: "what dead drills left behind was removed", status: .passed, output: swept.joined(separator: "\n")))
+            }
             suite.cases.append(ReportCase(name: "backup found", status: .passed, output: "\(result.0.artifactPath) (\(result.0.formatName))"))
             if let physical = result.0.physical {
                 suite.cases.append(
@@ -94,25 +98,17 @@ public struct DrillRunner: Sendable {
         }
 
         try await recorder.phase("quarantine") { suite in
-            if case .external = plan.backup {
-                suite.cases.append(
-                    ReportCase(
-                        name: "quarantine", status: .skipped,
-                        message: "an external server is the provider's: the drill neither provisioned it nor changes its settings"))
-                return
-            }
-            if plan.physical != nil { suite.cases += await QuarantineAudit.disableSubscriptions(server.connection) }
-            if let container = server as? ContainerServer {
-                suite.cases += await ContainerQuarantine.audit(container, database: plan.database)
-            } else {
-                suite.cases += await QuarantineAudit.audit(server.connection.with(database: plan.database), listenOnLoopback: plan.file.postgres.listenOnLoopback)
-            }
+            let physical: Bool
+            if case .physical = plan.backup { physical = true } else { physical = false }
+            suite.cases += await Quarantine.audit(
+                server, database: plan.database, listenOnLoopback: plan.file.postgres.listenOnLoopback, physical: physical)
         }
 
         var context = CheckContext(
             connection: server.connection.with(database: plan.database), variables: variables.values,
             recoveryPoint: state.recovery?.lastCommitTime ?? plan.backupCreatedAt, concurrency: plan.file.checkConcurrency ?? 4)
         context.binDirectory = server.binaries.directory
+        context.sandbox = server.sandbox
         context.drillEnvironment = [
             "DRILL_NAME": plan.file.name, "DRILL_DATABASE": plan.database, "DRILL_REPORT_DIR": plan.reportsDirectory,
             "DRILL_RECOVERY_TARGET": plan.physical.map { "\($0.target.typeName) \($0.target.valueText)" } ?? "end of logical dump",
@@ -207,13 +203,15 @@ public struct DrillRunner: Sendable {
         return verification
     }
 
-    private func tearDown(_ server: any ProvisionedServer, recorder: PhaseRecorder) async {
+    /// Unwinds the drill's teardown stack (outside cancellation) into the teardown suite.
+    private func tearDown(_ stack: TeardownStack, recorder: PhaseRecorder) async {
         progress.phaseStarted("teardown")
         let start = ContinuousClock.now
-        let problems = await server.tearDown()
+        let releases = await stack.unwind()
         let seconds = (ContinuousClock.now - start).seconds
+        let problems = releases.flatMap(\.problems)
         let item = problems.isEmpty
-            ? ReportCase(name: "server stopped and temp dir removed", status: .passed, seconds: seconds)
+            ? ReportCase(name: "server stopped and temp dir removed", status: .passed, seconds: seconds, output: releases.map(\.name).joined(separator: ", "))
             : ReportCase(name: "server stopped and temp dir removed", status: .error, seconds: seconds, message: problems.joined(separator: "; "))
         recorder.append(ReportSuite(name: "teardown", kind: .phase, seconds: seconds, cases: [item]))
         progress.phaseFinished("teardown", status: item.status, seconds: seconds, message: item.message)
@@ -256,12 +254,30 @@ struct DrillState {
     var file: DrillFile?
     var plan: DrillPlan?
     var verification: ArtifactVerification?
-    var server: (any ProvisionedServer)?
+    private(set) var server: (any ProvisionedServer)?
+    /// Everything acquired, released in reverse at the end.
+    let teardown = TeardownStack()
+    /// Set by `--keep` at the end: the server's entry then leaves it running.
+    let keep = KeepFlag()
+
+    /// Records the drill's server and puts its teardown on the stack at once.
+    mutating func acquire(_ server: any ProvisionedServer) {
+        self.server = server
+        let keep = self.keep
+        teardown.push("\(server.provisionerKind) server") { keep.isSet ? [] : await server.tearDown() }
+    }
     var serverVersion: String?
     var rtoSeconds: Double?
     var recovery: RecoveryOutcome?
     var services: [RunningService] = []
     var objects: DrillReport.Objects?
+}
+
+/// Whether `--keep` leaves the server running.
+final class KeepFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }
 
 /// Adds up bytes from concurrent progress callbacks.

@@ -77,7 +77,7 @@ final class ExternalServer: ProvisionedServer {
         throw ProvisionError(.startFailed, "an external server is started and stopped by its provider, never by the drill")
     }
 
-    func keepInstructions(database: String) -> String {
+    func keepInstructions(database: String) async -> String {
         "restore-drill: the external server \(connection.with(database: database)) is the provider's; the drill left it as it was"
     }
 }
@@ -89,7 +89,7 @@ extension DrillRunner {
     {
         try await recorder.phase("connect") { suite in
             let server = try ExternalServer(connection: external.connection, binaries: plan.serverBinaries)
-            state.server = server
+            state.acquire(server)
             state.serverVersion = external.serverVersion
             suite.cases.append(
                 ReportCase(

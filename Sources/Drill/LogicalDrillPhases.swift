@@ -22,7 +22,7 @@ extension DrillRunner {
                     binDirectory: plan.file.postgres.container == nil ? plan.serverBinaries.directory : plan.file.postgres.binDirectory,
                     settings: plan.file.postgres.settings,
                     serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback, readOnlyPaths: [plan.artifactPath]))
-            state.server = server
+            state.acquire(server)
             let version = (try? await serverVersion(server.connection)) ?? server.binaries.version
             state.serverVersion = version
             suite.cases.append(

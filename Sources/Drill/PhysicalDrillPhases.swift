@@ -38,7 +38,7 @@ extension DrillRunner {
             } else {
                 throw ProvisionError(.startFailed, "physical restores need the pg_ctl or docker provisioner")
             }
-            state.server = server
+            state.acquire(server)
             suite.cases.append(
                 ReportCase(
                     name: "base backup \(backup.name) laid out as a data directory", status: .passed,

@@ -29,5 +29,11 @@ public struct OSUser: Sendable, Equatable, CustomStringConvertible {
         return OSUser(name: String(cString: entry.pointee.pw_name), uid: uid, gid: entry.pointee.pw_gid)
     }
 
+    /// The account's home folder from the password database.
+    public static func home(of user: OSUser) -> String? {
+        guard let entry = getpwuid(user.uid), let directory = entry.pointee.pw_dir else { return nil }
+        return String(cString: directory)
+    }
+
     public var description: String { name }
 }

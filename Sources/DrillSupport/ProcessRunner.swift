@@ -105,7 +105,7 @@ public enum ProcessRunner {
             options.groupID = user.gid
             options.supplementaryGroups = []
         }
-        var environment = ProcessInfo.processInfo.environment
+        var environment = invocation.inherit.base()
         if let user = invocation.user, OSUser.isRoot, user.uid != 0 {
             environment["USER"] = user.name
             environment["LOGNAME"] = user.name

@@ -50,7 +50,7 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
             let result: ToolResult
             do {
                 result = try await ProcessRunner.run(
-                    ToolInvocation(executable: "/bin/sh", arguments: ["-c", command], displayName: "secret command"))
+                    ToolInvocation(executable: "/bin/sh", arguments: ["-c", command], displayName: "secret command").inheriting(.operatorTool))
             } catch {
                 throw SecretError(reference: self, reason: "could not run: \(error)")
             }

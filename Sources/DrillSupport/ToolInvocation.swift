@@ -17,8 +17,10 @@ public struct ToolInvocation: Sendable {
     public var executable: String
     /// Arguments, passed as they are (no shell).
     public var arguments: [String]
-    /// Variables added to (or replacing) the inherited environment.
+    /// The child's own variables, added to what `inherit` lets through.
     public var environment: [String: String]
+    /// What the child inherits from the drill's environment (by default only harmless variables).
+    public var inherit: ChildEnvironment = .scrubbed
     /// Working directory; the current one when nil.
     public var workingDirectory: String?
     /// Account to run as; only honoured when this process is root.
@@ -37,9 +39,11 @@ public struct ToolInvocation: Sendable {
     public var gracePeriod: Duration
     /// Called with the process id once the program has started (to signal it, to watch it).
     public var onStart: (@Sendable (Int32) -> Void)?
-    /// Pipe ends set by `ProcessRunner.runPipeline`.
-    var pipeInput: Int32?
-    var pipeOutput: Int32?
+    /// A descriptor that becomes the program's standard input (closed here once it started):
+    /// the read end of a pipe the drill writes into.
+    public var pipeInput: Int32?
+    /// A descriptor that becomes the program's standard output (closed here once it started).
+    public var pipeOutput: Int32?
 
     /// Describes a run of `executable` with `arguments`.
     public init(
@@ -59,6 +63,13 @@ public struct ToolInvocation: Sendable {
         self.captureLimit = captureLimit
         self.onLine = onLine
         self.gracePeriod = gracePeriod
+    }
+
+    /// The same invocation with another inheritance rule.
+    public func inheriting(_ rule: ChildEnvironment) -> ToolInvocation {
+        var copy = self
+        copy.inherit = rule
+        return copy
     }
 
     /// The command line as a user would type it, with secrets masked.

@@ -33,6 +33,8 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Opens a connection; throws `connectionFailed` with libpq's message when it cannot.
     public static func connect(_ parameters: ConnectionParameters) async throws(PostgresError) -> PostgresConnection {
+        // libpq fills every keyword not given from PG* variables (PGSERVICE first): none may steer us.
+        LibpqEnvironment.scrubProcess()
         let queue = DispatchQueue(label: "restore-drill.libpq.\(parameters.host):\(parameters.port)")
         let outcome: Result<PostgresConnection, PostgresError>
         do {

@@ -18,9 +18,10 @@ public struct PgCtlProvisioner: Provisioner {
         let root = try ScratchDirectory.create(root: request.temporaryRoot, owner: owner)
         let connection = ConnectionParameters(
             host: root + "/socket", port: FreePort.pick(), user: Self.superuser, password: Self.generatePassword(), database: "postgres")
+        let (sandbox, gap) = request.quarantined ? await Self.sandbox(root: root) : (nil, nil)
         let server = PgCtlServer(
             root: root, binaries: binaries, owner: owner, connection: connection, listenOnLoopback: request.listenOnLoopback,
-            quarantined: request.quarantined)
+            quarantined: request.quarantined, sandbox: sandbox, containmentGap: gap)
         do {
             try server.makeDirectories()
             try await server.initialise(settings: request.settings)
@@ -43,9 +44,10 @@ public struct PgCtlProvisioner: Provisioner {
         let (binaries, owner) = try await prepare(request)
         let root = try ScratchDirectory.create(root: request.temporaryRoot, owner: owner)
         let connection = ConnectionParameters(host: root + "/socket", port: FreePort.pick(), user: superusers.first ?? "postgres", database: "postgres")
+        let (sandbox, gap) = await Self.sandbox(root: root)
         let server = PgCtlServer(
             root: root, binaries: binaries, owner: owner, connection: connection, listenOnLoopback: request.listenOnLoopback,
-            quarantined: true)
+            quarantined: true, sandbox: sandbox, containmentGap: gap)
         do {
             try server.makeDirectories()
             try ScratchDirectory.makeDirectory(server.dataDirectory, owner: nil)
@@ -73,6 +75,17 @@ public struct PgCtlProvisioner: Provisioner {
                 """)
         }
         return (binaries, found)
+    }
+
+    /// The namespaces a drill server runs in, or why there are none.
+    static func sandbox(root: String) async -> (DrillSandbox?, String?) {
+        do {
+            return (try await DrillSandbox.start(writableRoot: root), nil)
+        } catch let error as SandboxUnavailable {
+            return (nil, error.reason)
+        } catch {
+            return (nil, "\(error)")
+        }
     }
 
     static func generatePassword() -> String {

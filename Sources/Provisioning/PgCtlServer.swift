@@ -17,6 +17,13 @@ public final class PgCtlServer: ProvisionedServer {
     private let owner: OSUser?
     private let listenOnLoopback: Bool
     private let quarantined: Bool
+    /// The namespaces the server and its tools run in; nil when they could not be had (then
+    /// `containmentGap` says why and the quarantine settings are the only layer).
+    public let sandbox: DrillSandbox?
+    /// Why there is no sandbox (nil when there is one, or for an unquarantined source server).
+    public let containmentGap: String?
+    /// With a sandbox and `listen_on_loopback`: 127.0.0.1:PORT relayed to the socket.
+    public let relay: LoopbackRelay?
     private let state = Mutex(State())
 
     private struct State {
@@ -45,8 +52,14 @@ public final class PgCtlServer: ProvisionedServer {
 
     init(
         root: String, binaries: ServerBinaries, owner: OSUser?, connection: ConnectionParameters, listenOnLoopback: Bool,
-        quarantined: Bool
+        quarantined: Bool, sandbox: DrillSandbox? = nil, containmentGap: String? = nil
     ) {
+        self.sandbox = sandbox
+        self.containmentGap = containmentGap
+        // The server has no network of its own: TCP on 127.0.0.1 comes through the drill's relay.
+        self.relay =
+            sandbox != nil && listenOnLoopback
+            ? try? LoopbackRelay(port: connection.port, socketPath: root + "/socket/.s.PGSQL.\(connection.port)") : nil
         self.root = root
         self.binaries = binaries
         self.owner = owner
@@ -58,12 +71,26 @@ public final class PgCtlServer: ProvisionedServer {
     /// The OS account the server runs as (nil: this process's own).
     public var serverUser: OSUser? { owner }
 
+    /// `invocation` of a server program (initdb, pg_ctl, postgres) or a restore tool: inside the
+    /// sandbox when there is one, always as the server's account when the drill runs as root.
+    public func serverInvocation(_ invocation: ToolInvocation) -> ToolInvocation {
+        var invocation = invocation
+        invocation.user = owner
+        return sandbox?.wrap(invocation, scope: .server(user: owner)) ?? invocation
+    }
+
+    public var toolUser: OSUser? { owner }
+
+    public func toolInvocation(_ tool: String, arguments: [String], environment: [String: String]) -> ToolInvocation {
+        serverInvocation(ToolInvocation(executable: binaries.path(tool), arguments: arguments, environment: environment, displayName: tool))
+    }
+
     func makeDirectories() throws {
         // Written without a loop over an array: Swift 6.3.1's optimizer crashed (ownership
         // verifier, CopyPropagation) on the loop form in release builds.
         let serverOwned = [socketDirectory, root + "/log", tablespaceDirectory]
         try serverOwned.forEach { try ScratchDirectory.makeDirectory($0, owner: owner) }
-        try ScratchDirectory.makeDirectory(scratchDirectory, owner: nil)
+        try ScratchDirectory.makeDirectory(scratchDirectory, owner: owner)
     }
 
     /// Creates a fresh cluster with `initdb`.
@@ -72,13 +99,13 @@ public final class PgCtlServer: ProvisionedServer {
         try ScratchDirectory.writePrivateFile(passwordFile, contents: connection.password ?? "", owner: owner)
         defer { unlink(passwordFile) }
         let result = try await ProcessRunner.run(
-            ToolInvocation(
+            serverInvocation(ToolInvocation(
                 executable: binaries.path("initdb"),
                 arguments: [
                     "--pgdata=\(dataDirectory)", "--username=\(connection.user)", "--pwfile=\(passwordFile)",
                     "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions",
                 ],
-                workingDirectory: root, user: owner, displayName: "initdb"))
+                workingDirectory: root, displayName: "initdb")))
         guard result.succeeded else {
             // initdb prints progress on stdout and the reason on stderr: lead with the reason.
             let reason = result.standardError.isEmpty ? Self.lastLines(result.standardOutput, 8) : Self.lastLines(result.standardError, 8)
@@ -90,22 +117,9 @@ public final class PgCtlServer: ProvisionedServer {
         state.withLock { $0.settings = effective }
     }
 
-    /// Writes the drill's own `pg_hba.conf` and `pg_ident.conf`: the private socket (and
-    /// 127.0.0.1 with a password when asked), never a `replication` line. `trustedRoles` log in
-    /// without a password on the socket; every other role must give its password (`md5` accepts
-    /// SCRAM and md5 verifiers alike and uses SCRAM for SCRAM ones), so a login check still
-    /// proves the password. Returns the settings that use them.
+    /// Writes the drill's own `pg_hba.conf` and `pg_ident.conf` (see `ClientAuthentication`).
     func writeAuthenticationFiles(trustedRoles: [String]) throws -> [String: String] {
-        var rules = ["# Written by restore-drill: the private socket only reaches the server account and root."]
-        if !trustedRoles.isEmpty {
-            let quoted = trustedRoles.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-            rules.append("local all \(quoted.joined(separator: ",")) trust")
-        }
-        rules.append("local all all \(trustedRoles.isEmpty ? "scram-sha-256" : "md5")")
-        if listenOnLoopback { rules.append("host all all 127.0.0.1/32 scram-sha-256") }
-        try ScratchDirectory.writePrivateFile(root + "/pg_hba.conf", contents: rules.joined(separator: "\n") + "\n", owner: owner)
-        try ScratchDirectory.writePrivateFile(root + "/pg_ident.conf", contents: "", owner: owner)
-        return ["hba_file": root + "/pg_hba.conf", "ident_file": root + "/pg_ident.conf"]
+        try ClientAuthentication.write(into: root, trustedRoles: trustedRoles, loopback: listenOnLoopback, owner: owner)
     }
 
     /// Takes over a data directory that was filled from a backup: gives it to the server
@@ -146,7 +160,7 @@ public final class PgCtlServer: ProvisionedServer {
         }
         for (name, value) in extra { settings[name] = value }
         settings["port"] = String(connection.port)
-        settings["listen_addresses"] = listenOnLoopback ? "127.0.0.1" : ""
+        settings["listen_addresses"] = listenOnLoopback && sandbox == nil ? "127.0.0.1" : ""
         settings["unix_socket_directories"] = socketDirectory
         settings["unix_socket_permissions"] = "0700"
         return settings.sorted { $0.key < $1.key }.map { "-c " + Self.shellQuote("\($0.key)=\($0.value)") }.joined(separator: " ")
@@ -170,18 +184,25 @@ public final class PgCtlServer: ProvisionedServer {
 
     public func launch(settings: [String: String], timeout: Duration) async throws -> ToolResult {
         try await ProcessRunner.run(
-            ToolInvocation(
+            serverInvocation(ToolInvocation(
                 executable: binaries.path("pg_ctl"),
                 arguments: [
                     "--pgdata=\(dataDirectory)", "--log=\(logFile)", "--wait", "--timeout=\(Int(timeout.seconds))", "--silent",
                     "--options=\(serverOptions(extra: settings))", "start",
                 ],
-                workingDirectory: root, user: owner, displayName: "pg_ctl start"))
+                workingDirectory: root, displayName: "pg_ctl start")))
     }
 
     public var isRunning: Bool {
-        guard let pid = postmasterPID() else { return false }
+        guard let pid = postmasterHostPID() else { return false }
         return kill(pid, 0) == 0 && !Self.isZombie(pid)
+    }
+
+    /// The postmaster's pid as this process sees it (postmaster.pid holds the one inside the sandbox).
+    public func postmasterHostPID() -> pid_t? {
+        guard let pid = postmasterPID() else { return nil }
+        guard let sandbox else { return pid }
+        return sandbox.hostPID(ofNamespacePID: pid)
     }
 
     public func serverLog() -> String {
@@ -209,18 +230,21 @@ public final class PgCtlServer: ProvisionedServer {
             var stopped = false
             for mode in ["fast", "immediate"] where !stopped {
                 let result = try? await ProcessRunner.run(
-                    ToolInvocation(
+                    serverInvocation(ToolInvocation(
                         executable: binaries.path("pg_ctl"),
                         arguments: ["--pgdata=\(dataDirectory)", "--mode=\(mode)", "--wait", "--timeout=30", "--silent", "stop"],
-                        workingDirectory: root, user: owner, displayName: "pg_ctl stop"))
+                        workingDirectory: root, displayName: "pg_ctl stop")))
                 stopped = result?.succeeded == true || !isRunning
             }
-            if !stopped, let pid = postmasterPID() {
+            if !stopped, let pid = postmasterHostPID() {
                 kill(pid, SIGKILL)
                 problems.append("PostgreSQL (pid \(pid)) did not stop with pg_ctl; it was killed")
                 for _ in 0..<50 where kill(pid, 0) == 0 && !Self.isZombie(pid) { try? await Task.sleep(for: .milliseconds(100)) }
             }
         }
+        relay?.stop()
+        // Whatever is still inside (a COPY ... PROGRAM child, a double fork) ends with the namespace.
+        await sandbox?.end()
         if let problem = ScratchDirectory.remove(root) { problems.append(problem) }
         return problems
     }
@@ -239,15 +263,34 @@ public final class PgCtlServer: ProvisionedServer {
         return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
-    public func keepInstructions(database: String) -> String {
+    public func keepInstructions(database: String) async -> String {
         let passFile = root + "/pgpass"
         try? ScratchDirectory.writePrivateFile(
             passFile, contents: "*:\(connection.port):*:\(connection.user):\(connection.password ?? "")\n", owner: nil)
+        let connect = "PGPASSFILE=\(passFile) \(binaries.path("psql")) -h \(socketDirectory) -p \(connection.port) -U \(connection.user) \(database)"
+        if let sandbox {
+            // The sandbox ends with the drill; a keeper process holds it open from now on.
+            guard let keeper = try? await sandbox.keepAlive(holding: DrillLock.descriptor(for: root + "/" + DrillLock.fileName)) else {
+                return "restore-drill: --keep: the sandbox could not be handed to a keeper process; the server stops with the drill"
+            }
+            try? ScratchDirectory.writePrivateFile(root + "/" + LeftoverSweep.keeperFile, contents: "\(keeper)\n", owner: nil)
+            return """
+                The restored server keeps running (--keep), in the drill's sandbox (no network\(relay == nil ? "" : "; the 127.0.0.1 relay ended with the drill, use the socket")).
+                  connect: \(connect)
+                  stop:    kill \(keeper) && while kill -0 \(sandbox.holderPID) 2>/dev/null; do sleep 0.1; done && rm -rf \(root)
+                """
+        }
         let runAs = owner.map { "runuser -u \($0.name) -- " } ?? ""
+        // The folder's lock outlives the drill with a keeper, so `cleanup` leaves the kept server alone.
+        var stopKeeper = ""
+        if let lock = DrillLock.descriptor(for: root + "/" + DrillLock.fileName), let keeper = try? await KeeperProcess.start(holding: [lock, lock]) {
+            try? ScratchDirectory.writePrivateFile(root + "/" + LeftoverSweep.keeperFile, contents: "\(keeper)\n", owner: nil)
+            stopKeeper = "kill \(keeper); "
+        }
         return """
             The restored server keeps running (--keep).
-              connect: PGPASSFILE=\(passFile) \(binaries.path("psql")) -h \(socketDirectory) -p \(connection.port) -U \(connection.user) \(database)
-              stop:    \(runAs)\(binaries.path("pg_ctl")) -D \(dataDirectory) -m fast stop && rm -rf \(root)
+              connect: \(connect)
+              stop:    \(runAs)\(binaries.path("pg_ctl")) -D \(dataDirectory) -m fast stop; \(stopKeeper)rm -rf \(root)
             """
     }
 

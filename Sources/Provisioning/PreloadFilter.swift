@@ -12,10 +12,10 @@ enum PreloadFilter {
     /// The value to use, or nil to keep the configured one (nothing preloaded).
     static func filter(server: PgCtlServer, allowed: Set<String>, owner: OSUser?) async throws -> (String?, [String]) {
         let result = try await ProcessRunner.run(
-            ToolInvocation(
-                executable: server.binaries.path("postgres"),
-                arguments: ["-D", server.dataDirectory, "-C", "shared_preload_libraries"], user: owner,
-                displayName: "postgres -C"))
+            server.serverInvocation(
+                ToolInvocation(
+                    executable: server.binaries.path("postgres"),
+                    arguments: ["-D", server.dataDirectory, "-C", "shared_preload_libraries"], displayName: "postgres -C")))
         guard result.succeeded else {
             throw ProvisionError(
                 .startFailed,

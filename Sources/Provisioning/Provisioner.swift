@@ -69,12 +69,18 @@ public protocol ProvisionedServer: AnyObject, Sendable {
     /// The whole server log, masked.
     func serverLog() -> String
     /// How to connect to and stop the server when `--keep` leaves it running.
-    func keepInstructions(database: String) -> String
+    func keepInstructions(database: String) async -> String
     /// How to run a client tool (`pg_restore`, `psql`) against this server: this machine's
     /// binaries, or the ones in the server's container.
     func toolInvocation(_ tool: String, arguments: [String], environment: [String: String]) -> ToolInvocation
     /// Where a tool run by `toolInvocation` sees a file of this machine (a backup, a staged archive).
     func toolPath(_ hostPath: String) -> String
+    /// The namespaces the server runs in, which checks and services join (nil: none).
+    var sandbox: DrillSandbox? { get }
+    /// Why the server runs without a sandbox, for the report (nil: it has one, or needs none).
+    var containmentGap: String? { get }
+    /// The OS account restore tools run as (nil: this process's own, when that is not root).
+    var toolUser: OSUser? { get }
 }
 
 extension ProvisionedServer {
@@ -83,6 +89,9 @@ extension ProvisionedServer {
     }
 
     public func toolPath(_ hostPath: String) -> String { hostPath }
+    public var sandbox: DrillSandbox? { nil }
+    public var containmentGap: String? { nil }
+    public var toolUser: OSUser? { nil }
 }
 
 /// A server whose data directory came from a base backup and is started in recovery: where

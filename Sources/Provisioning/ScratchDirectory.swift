@@ -17,6 +17,7 @@ public enum ScratchDirectory {
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         // The server account needs to traverse it; nobody else may look inside.
         chmod(path, 0o700)
+        DrillLock.hold(path + "/" + DrillLock.fileName)
         if let owner { try chown(path, to: owner) }
         return path
     }
@@ -49,6 +50,7 @@ public enum ScratchDirectory {
         }
         do {
             try FileManager.default.removeItem(atPath: path)
+            DrillLock.release(path + "/" + DrillLock.fileName)
             return nil
         } catch {
             return "could not remove \(path): \(YAMLValue.describe(error))"

@@ -41,7 +41,7 @@ public struct LogicalRestore: RestoreMethod {
             let source = try await stagedArchive(server: server, progress: progress)
             details += try await runPgRestore(source: source, server: server, environment: environment, progress: progress)
         } else {
-            details += try await runPsql(server: server, environment: environment)
+            details += try await runPsql(server: server)
         }
         return RestoreOutcome(database: database, details: details)
     }
@@ -73,6 +73,8 @@ public struct LogicalRestore: RestoreMethod {
                     : "\(tool) cannot decompress \(artifactPath): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)). The artifact is damaged or truncated.",
                 detail: result.standardError)
         }
+        // The restore tools run as the server's account.
+        if let user = server.toolUser { _ = Glibc.chown(staged, user.uid, user.gid) }
         return staged
     }
 
@@ -80,14 +82,31 @@ public struct LogicalRestore: RestoreMethod {
         source: String, server: any ProvisionedServer, environment: [String: String], progress: @escaping @Sendable (String) -> Void
     ) async throws -> [String] {
         var arguments = ["--dbname=\(database)", "--exit-on-error", "--verbose"]
-        let effectiveJobs = inspection.format.supportsParallelRestore ? max(1, jobs) : 1
+        // pg_restore runs as the server's account, never as root; a file that account cannot
+        // read is opened by the drill (read-only) and fed on standard input, one job.
+        var source = source
+        var readable = try await Self.readable(source, by: server.toolUser, directory: inspection.format == .directory)
+        var notes: [String] = []
+        if !readable && inspection.format == .directory {
+            source = try await stageDirectory(source, server: server)
+            readable = true
+            notes.append(
+                "OS user \(server.toolUser?.name ?? "?") cannot read the directory-format dump \(artifactPath): the drill copied it into its scratch folder for pg_restore (grant read access to skip the copy)")
+        }
+        let effectiveJobs = inspection.format.supportsParallelRestore && readable ? max(1, jobs) : 1
         if effectiveJobs > 1 { arguments.append("--jobs=\(effectiveJobs)") }
         if dropOwnership { arguments += ["--no-owner", "--no-privileges"] }
-        arguments.append(server.toolPath(source))
+        if readable {
+            arguments.append(server.toolPath(source))
+        } else {
+            notes.append(
+                "OS user \(server.toolUser?.name ?? "?") cannot read \(source): the drill fed it to pg_restore on standard input with one job (grant read access for a parallel restore)")
+        }
         let total = inspection.header.tocEntries
         let counter = ItemCounter()
         var invocation = server.toolInvocation("pg_restore", arguments: arguments, environment: environment)
         invocation.displayName = "pg_restore"
+        if !readable { invocation.input = .file(source) }
         invocation.onLine = { line, _ in
             guard line.contains("processing item") || line.contains("finished item") else { return }
             let done = counter.increment()
@@ -95,9 +114,36 @@ public struct LogicalRestore: RestoreMethod {
         }
         let result = try await ProcessRunner.run(invocation)
         guard result.succeeded else { throw Self.classify(tool: "pg_restore", result: result, serverRunning: server.isRunning) }
-        return [
+        return notes + [
             "pg_restore \(server.binaries.version) restored \(counter.value) items with \(effectiveJobs) job(s) from \(inspection.format.rawValue) archive"
         ]
+    }
+
+    /// A copy of a directory-format dump the restore tools' account may read.
+    private func stageDirectory(_ path: String, server: any ProvisionedServer) async throws -> String {
+        let staged = server.scratchDirectory + "/dump"
+        let copied = try await ProcessRunner.run(
+            ToolInvocation(executable: "cp", arguments: ["-R", "--no-preserve=ownership,mode", "--", path, staged], displayName: "cp"))
+        guard copied.succeeded else {
+            let noSpace = copied.standardError.contains("No space left")
+            throw RestoreError(
+                .error, step: "pg_restore",
+                noSpace
+                    ? "no space left in \(server.scratchDirectory) to copy the directory-format dump; set TMPDIR to a larger filesystem, or grant OS user \(server.toolUser?.name ?? "postgres") read access to \(path)"
+                    : "cannot copy \(path) for the restore tools: \(copied.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        if let user = server.toolUser {
+            _ = try await ProcessRunner.run(ToolInvocation(executable: "chown", arguments: ["-R", "\(user.uid):\(user.gid)", staged], displayName: "chown"))
+        }
+        return staged
+    }
+
+    /// True when `user` (nil: this process) can read `path` (and list it, for a directory).
+    static func readable(_ path: String, by user: OSUser?, directory: Bool) async throws -> Bool {
+        guard let user else { return true }
+        let probe = directory ? ["-r", path + "/toc.dat", "-a", "-x", path] : ["-r", path]
+        let result = try await ProcessRunner.run(ToolInvocation(executable: "test", arguments: probe, user: user, displayName: "test -r"))
+        return result.succeeded
     }
 
     /// Creates, as NOLOGIN roles, the roles a plain dump names that the fresh cluster lacks.
@@ -116,30 +162,13 @@ public struct LogicalRestore: RestoreMethod {
         }
     }
 
-    private func runPsql(server: any ProvisionedServer, environment: [String: String]) async throws -> [String] {
+    private func runPsql(server: any ProvisionedServer) async throws -> [String] {
         let roleNotes = try await createReferencedRoles(on: server)
-        var psql = server.toolInvocation(
-            "psql", arguments: ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--dbname=\(database)", "--file=-"], environment: environment)
-        psql.input = .file(artifactPath)
-        psql.displayName = "psql"
-        psql.captureLimit = 64 * 1024
-        let result: ToolResult
-        if let tool = inspection.compression.tool {
-            psql.input = .none
-            let pair = try await ProcessRunner.runPipeline(
-                ToolInvocation(executable: tool, arguments: ["-dc", "--", artifactPath], displayName: "\(tool) -dc"), into: psql)
-            if !pair.producer.succeeded, pair.consumer.succeeded || pair.producer.signal != SIGPIPE {
-                throw RestoreError(
-                    .failure, step: "decompress",
-                    "\(tool) cannot decompress \(artifactPath): \(pair.producer.standardError.trimmingCharacters(in: .whitespacesAndNewlines)). The artifact is damaged or truncated.",
-                    detail: pair.producer.standardError)
-            }
-            result = pair.consumer
-        } else {
-            result = try await ProcessRunner.run(psql)
-        }
-        guard result.succeeded else { throw Self.classify(tool: "psql", result: result, serverRunning: server.isRunning) }
-        return roleNotes + ["psql \(server.binaries.version) ran the plain SQL dump with ON_ERROR_STOP"]
+        let outcome = try await PlainSQLRestore(artifactPath: artifactPath, compression: inspection.compression, database: database, server: server).run()
+        let databases = outcome.databases.count > 1 ? " in \(outcome.databases.count) sessions (\(outcome.databases.joined(separator: " → ")))" : ""
+        return roleNotes + [
+            "psql \(server.binaries.version) ran the plain SQL dump in restricted mode (no backslash command of the dump runs) with ON_ERROR_STOP\(databases)"
+        ]
     }
 
     /// Turns a failed restore tool into a failure (the backup is bad) or an error (we could not

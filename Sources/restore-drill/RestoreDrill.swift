@@ -9,6 +9,10 @@ enum Entry {
     /// Parses and runs the command; argument mistakes exit 2, the drill contract's code for
     /// "the drill file or the arguments are wrong" (swift-argument-parser would use 64).
     static func main() async {
+        // Before any thread or connection exists: libpq in this process must not see PGSERVICE & co.
+        LibpqEnvironment.scrubProcess()
+        // A child that dies before reading its input must not kill the drill with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try RestoreDrill.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -38,10 +38,11 @@ public final class RunningService: Sendable {
         environment["DATABASE_URL"] = context.connection.url
         environment["PORT"] = String(port)
         let state = ServiceState()
-        let invocation = ToolInvocation(
-            executable: definition.program, arguments: definition.arguments, environment: environment,
-            workingDirectory: definition.workingDirectory, displayName: "service \(definition.name)", captureLimit: 64 * 1024,
-            onLine: { line, _ in state.append(line) })
+        let invocation = context.contained(
+            ToolInvocation(
+                executable: definition.program, arguments: definition.arguments, environment: environment,
+                workingDirectory: definition.workingDirectory, displayName: "service \(definition.name)", captureLimit: 64 * 1024,
+                onLine: { line, _ in state.append(line) }))
         let task = Task<ToolResult?, Never> {
             var result: ToolResult?
             do {

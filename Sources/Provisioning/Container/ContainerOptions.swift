@@ -1,3 +1,5 @@
+import DrillSupport
+
 /// How the container provisioner runs PostgreSQL: which CLI (`docker`, or `podman` with the
 /// same commands), which image, and how the port reaches the host.
 public struct ContainerOptions: Sendable, Equatable {
@@ -33,6 +35,14 @@ public struct ContainerOptions: Sendable, Equatable {
         self.network = network
         self.drillName = drillName
     }
+
+    /// What the docker/podman CLI inherits: the harmless base plus the variables that say which
+    /// engine and configuration to use. Never libpq variables or the drill's secrets.
+    public static let cliEnvironment = ChildEnvironment.scrubbedPlus([
+        "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "CONTAINER_HOST",
+        "CONTAINERS_CONF", "CONTAINERS_REGISTRIES_CONF", "CONTAINERS_STORAGE_CONF", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR",
+        "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+    ])
 
     /// The image for a major version.
     public func image(major: Int) -> String { image ?? "postgres:\(major)" }

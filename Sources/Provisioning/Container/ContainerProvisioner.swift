@@ -79,7 +79,7 @@ public struct ContainerProvisioner: Provisioner {
             let started = try await ProcessRunner.run(
                 ToolInvocation(
                     executable: options.runtime, arguments: arguments, environment: ["POSTGRES_PASSWORD": password],
-                    displayName: "\(options.runtime) run"))
+                    displayName: "\(options.runtime) run").inheriting(ContainerOptions.cliEnvironment))
             guard started.succeeded else {
                 throw ProvisionError(.startFailed, "\(options.runtime) run \(started.terminationDescription): \(lastLine(started.standardError))")
             }
@@ -93,7 +93,7 @@ public struct ContainerProvisioner: Provisioner {
     }
 
     func runtime(_ arguments: [String], name: String) async throws -> ToolResult {
-        try await ProcessRunner.run(ToolInvocation(executable: options.runtime, arguments: arguments, displayName: name))
+        try await ProcessRunner.run(ToolInvocation(executable: options.runtime, arguments: arguments, displayName: name).inheriting(ContainerOptions.cliEnvironment))
     }
 }
 
@@ -146,13 +146,13 @@ public final class ContainerServer: ProvisionedServer {
     func followLogs() {
         let invocation = ToolInvocation(
             executable: options.runtime, arguments: ContainerCommands.followLogs(options, name: name), displayName: "\(options.runtime) logs",
-            captureLimit: 4096, onLine: { [log] line, _ in log.append(line) }, gracePeriod: .seconds(1))
+            captureLimit: 4096, onLine: { [log] line, _ in log.append(line) }, gracePeriod: .seconds(1)).inheriting(ContainerOptions.cliEnvironment)
         logTask.withLock { $0 = Task { _ = try? await ProcessRunner.run(invocation) } }
         // `isRunning` must be right when a restore tool fails: a dead server is the harness's
         // problem (error), not the backup's (failure).
         let waiter = ToolInvocation(
             executable: options.runtime, arguments: ContainerCommands.wait(options, name: name), displayName: "\(options.runtime) wait",
-            gracePeriod: .seconds(1))
+            gracePeriod: .seconds(1)).inheriting(ContainerOptions.cliEnvironment)
         let stopped = self.stoppedFlag
         waitTask.withLock {
             $0 = Task {
@@ -177,7 +177,7 @@ public final class ContainerServer: ProvisionedServer {
                 lastProblem = error.message
             }
             let state = try await ProcessRunner.run(
-                ToolInvocation(executable: options.runtime, arguments: ContainerCommands.isRunning(options, name: name), displayName: "inspect"))
+                ToolInvocation(executable: options.runtime, arguments: ContainerCommands.isRunning(options, name: name), displayName: "inspect").inheriting(ContainerOptions.cliEnvironment))
             if state.succeeded, state.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "false" {
                 throw ProvisionError(.startFailed, "the container \(name) stopped before PostgreSQL accepted connections:\n\(recentLog(lines: 20))")
             }
@@ -189,7 +189,7 @@ public final class ContainerServer: ProvisionedServer {
     /// The host addresses the container's port 5432 is published on (`127.0.0.1:54321`).
     public func publishedAddresses() async throws -> [String] {
         let result = try await ProcessRunner.run(
-            ToolInvocation(executable: options.runtime, arguments: options.runtimeArguments + ["port", name, "5432/tcp"], displayName: "\(options.runtime) port"))
+            ToolInvocation(executable: options.runtime, arguments: options.runtimeArguments + ["port", name, "5432/tcp"], displayName: "\(options.runtime) port").inheriting(ContainerOptions.cliEnvironment))
         return result.standardOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
@@ -207,7 +207,7 @@ public final class ContainerServer: ProvisionedServer {
         }
         execArguments += [name, tool] + arguments
         return ToolInvocation(
-            executable: options.runtime, arguments: execArguments, environment: inner, displayName: "\(tool) (in \(name))")
+            executable: options.runtime, arguments: execArguments, environment: inner, displayName: "\(tool) (in \(name))").inheriting(ContainerOptions.cliEnvironment)
     }
 
     public func toolPath(_ hostPath: String) -> String {
@@ -234,7 +234,7 @@ public final class ContainerServer: ProvisionedServer {
             created: TimestampText.iso(Date()), ownerPID: getpid(), readOnlyFiles: recovery.readOnly,
             readWriteFolders: [(scratchDirectory, scratchDirectory)], isolated: true, pgdata: dataDirectory)
         let started = try await ProcessRunner.run(
-            ToolInvocation(executable: options.runtime, arguments: arguments, environment: ["POSTGRES_PASSWORD": "unused"], displayName: "\(options.runtime) run"))
+            ToolInvocation(executable: options.runtime, arguments: arguments, environment: ["POSTGRES_PASSWORD": "unused"], displayName: "\(options.runtime) run").inheriting(ContainerOptions.cliEnvironment))
         if started.succeeded { followLogs() }
         return started
     }
@@ -242,7 +242,7 @@ public final class ContainerServer: ProvisionedServer {
     public func tearDown() async -> [String] {
         var problems: [String] = []
         let result = try? await ProcessRunner.run(
-            ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: name), displayName: "\(options.runtime) rm"))
+            ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: name), displayName: "\(options.runtime) rm").inheriting(ContainerOptions.cliEnvironment))
         if result?.succeeded != true, !(result?.standardError.contains("no such container") ?? false) {
             problems.append("\(options.runtime) rm -f \(name) \(result?.terminationDescription ?? "could not run"): \(lastLine(result?.standardError ?? ""))")
         }
@@ -260,7 +260,7 @@ public final class ContainerServer: ProvisionedServer {
     /// True for a physical restore's container: no network, a socket in the scratch folder.
     public var isIsolated: Bool { recovery != nil }
 
-    public func keepInstructions(database: String) -> String {
+    public func keepInstructions(database: String) async -> String {
         let connect = isIsolated
             ? "psql -h \(connection.host) -p \(connection.port) -U \(connection.user) \(database)   (the socket in the drill's scratch folder; no network)"
             : "PGPASSWORD=… psql -h 127.0.0.1 -p \(connection.port) -U postgres \(database)   (password: \(options.runtime) exec \(name) printenv POSTGRES_PASSWORD)"

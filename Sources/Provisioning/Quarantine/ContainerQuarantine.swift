@@ -1,12 +1,11 @@
 import DrillSupport
 import Foundation
-import Provisioning
 import Reports
 
 /// The quarantine audit of a container: the same server settings, and a listener that is
 /// either published on 127.0.0.1 only or, on the host network, bound to 127.0.0.1 only.
-enum ContainerQuarantine {
-    static func audit(_ server: ContainerServer, database: String) async -> [ReportCase] {
+public enum ContainerQuarantine {
+    public static func audit(_ server: ContainerServer, database: String) async -> [ReportCase] {
         if server.isIsolated {
             return await QuarantineAudit.audit(
                 server.connection.with(database: database), listenOnLoopback: false,

@@ -4,11 +4,11 @@ import PostgresClient
 import Reports
 
 /// Asserts from SQL that the restored server is quarantined: each measure is a test case.
-enum QuarantineAudit {
+public enum QuarantineAudit {
     /// A physical copy brings production's subscriptions back enabled, with production's conninfo.
     /// No apply worker can start (max_logical_replication_workers = 0); this makes it permanent
     /// and detaches them from the publisher's slots, database by database.
-    static func disableSubscriptions(_ connection: ConnectionParameters) async -> [ReportCase] {
+    public static func disableSubscriptions(_ connection: ConnectionParameters) async -> [ReportCase] {
         let start = ContinuousClock.now
         do {
             let session = try await PostgresConnection.connect(connection)
@@ -34,7 +34,7 @@ enum QuarantineAudit {
         }
     }
 
-    static func audit(_ connection: ConnectionParameters, listenOnLoopback: Bool, listener: (name: String, accepted: Set<String>)? = nil) async -> [ReportCase] {
+    public static func audit(_ connection: ConnectionParameters, listenOnLoopback: Bool, listener: (name: String, accepted: Set<String>)? = nil) async -> [ReportCase] {
         let listen = listener ?? ("listens on the private socket\(listenOnLoopback ? " and 127.0.0.1" : " only")", [listenOnLoopback ? "127.0.0.1" : ""])
         // With archive_mode=off PostgreSQL reports archive_command as "(disabled)".
         let expectations: [(name: String, sql: String, accepted: Set<String>)] = [
