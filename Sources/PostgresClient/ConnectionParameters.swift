@@ -43,26 +43,34 @@ public struct ConnectionParameters: Sendable, Hashable, CustomStringConvertible 
         return copy
     }
 
-    /// libpq keyword/value pairs.
+    /// A password file that never exists: libpq then reads none (not the operator's ~/.pgpass).
+    public static let noPasswordFile = "/nonexistent/restore-drill/pgpass"
+
+    /// libpq keyword/value pairs: complete, so nothing is left for libpq to fill in from the
+    /// environment or a file.
     var keywords: [(String, String)] {
         var pairs: [(String, String)] = [
-            ("host", host), ("port", String(port)), ("user", user), ("dbname", database),
-            ("application_name", applicationName), ("connect_timeout", String(connectTimeout)),
+            ("host", host), ("port", options["port"] ?? String(port)), ("user", user), ("dbname", database),
+            ("application_name", applicationName), ("connect_timeout", String(connectTimeout)), ("passfile", Self.noPasswordFile),
         ]
         if let password { pairs.append(("password", password)) }
-        pairs += options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        pairs += options.filter { $0.key != "port" }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return pairs
     }
 
     /// The standard libpq environment variables, so `psql`, `pg_restore` and any client
     /// reach the server unchanged.
+    /// Children never inherit the drill's own PG* variables (`ChildEnvironment`): these are all
+    /// they get, plus each extra keyword's variable from libpq's own table (`sslmode` → `PGSSLMODE`).
     public var libpqEnvironment: [String: String] {
         var environment = [
-            "PGHOST": host, "PGPORT": String(port), "PGUSER": user, "PGDATABASE": database,
-            "PGAPPNAME": applicationName, "PGCONNECT_TIMEOUT": String(connectTimeout),
+            "PGHOST": host, "PGPORT": options["port"] ?? String(port), "PGUSER": user, "PGDATABASE": database,
+            "PGAPPNAME": applicationName, "PGCONNECT_TIMEOUT": String(connectTimeout), "PGPASSFILE": Self.noPasswordFile,
         ]
         if let password { environment["PGPASSWORD"] = password }
-        if let sslmode = options["sslmode"] { environment["PGSSLMODE"] = sslmode }
+        for (key, value) in options where key != "port" {
+            if let variable = Self.environmentVariables[key] { environment[variable] = value }
+        }
         return environment
     }
 

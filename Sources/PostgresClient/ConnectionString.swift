@@ -3,10 +3,23 @@ import DrillSupport
 import Foundation
 
 extension ConnectionParameters {
-    /// Parses a connection string the way libpq does (`postgresql://user:pass@host:5432/db?sslmode=require`
-    /// or `host=... port=... dbname=...`), with libpq's own parser. Several hosts (`h1,h2`) keep
-    /// their commas in `host`. Throws a message (with the password masked) when libpq refuses it.
+    /// Keywords a drill refuses in a DSN: each lets something other than the DSN's own host
+    /// decide where libpq connects (a service file, a numeric address that overrides `host`,
+    /// a password file), so `allow_hosts` could not vouch for the target.
+    public static let refusedKeywords: [String: String] = [
+        "service": "it names a service file entry, whose host the drill cannot check",
+        "hostaddr": "it overrides host with an address allow_hosts never sees",
+        "passfile": "it reads credentials from a file the drill does not control",
+    ]
+
+    /// Resolves a connection string the way libpq does (`postgresql://user:pass@host:5432/db?sslmode=require`
+    /// or `host=... port=... dbname=...`), with libpq's own parser and its compiled-in defaults for
+    /// what is missing (port 5432, the OS user), and refuses what would let anything but the
+    /// DSN's hosts decide the target: no host (libpq would pick a local socket), an empty host
+    /// entry (`host=''`, `host=,`, `?host=`), and the keywords in `refusedKeywords`. Several hosts
+    /// (`h1,h2`) keep their commas in `host`. Messages mask the password.
     public static func parse(dsn: String) throws(PostgresError) -> ConnectionParameters {
+        LibpqEnvironment.scrubProcess()
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(dsn, &error) else {
             let reason = error.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "not a connection string"
@@ -21,10 +34,64 @@ extension ConnectionParameters {
             cursor += 1
         }
         if let password = values["password"] { SecretMasker.shared.register(password) }
+        let refuse = { (message: String) in
+            PostgresError(code: .connectionFailed, message: message, target: SecretMasker.shared.mask(dsn))
+        }
+        if let password = values["password"], password.count < SecretMasker.minimumLength {
+            throw refuse("the DSN's password is under \(SecretMasker.minimumLength) characters, too short to be masked in reports; use a longer one")
+        }
+        for (keyword, reason) in refusedKeywords.sorted(by: { $0.key < $1.key }) where values[keyword] != nil {
+            throw refuse("the DSN sets \(keyword), which a drill refuses: \(reason). Name the host itself.")
+        }
+        guard let host = values["host"], !host.isEmpty else {
+            throw refuse("the DSN names no host, so libpq would pick one itself (a local socket). Name the host (host=... or postgresql://user@HOST/db).")
+        }
+        let hosts = host.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if hosts.contains(where: \.isEmpty) {
+            throw refuse("the DSN's host list '\(host)' has an empty entry, which libpq fills with a default the drill cannot check. Name every host.")
+        }
+        let defaults = Self.compiledDefaults()
+        let portText = values["port"] ?? defaults["port"] ?? "5432"
+        let ports = portText.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard ports.count == 1 || ports.count == hosts.count, ports.allSatisfy({ $0.isEmpty || Int($0) != nil }) else {
+            throw refuse("the DSN's ports '\(portText)' do not match its \(hosts.count) host(s)")
+        }
+        let user = values["user"] ?? defaults["user"] ?? OSUser.current.name
         var extra: [String: String] = [:]
-        for key in ["sslmode", "sslrootcert", "sslcert", "sslkey", "target_session_attrs"] { if let value = values[key] { extra[key] = value } }
-        return ConnectionParameters(
-            host: values["host"] ?? values["hostaddr"] ?? "localhost", port: Int(values["port"] ?? "") ?? 5432, user: values["user"] ?? "postgres",
-            password: values["password"], database: values["dbname"] ?? values["user"] ?? "postgres", options: extra)
+        let owned: Set<String> = ["host", "port", "user", "password", "dbname", "application_name", "connect_timeout"]
+        for (key, value) in values where !owned.contains(key) && !value.isEmpty { extra[key] = value }
+        if ports.count > 1 { extra["port"] = portText }
+        var parameters = ConnectionParameters(
+            host: hosts.joined(separator: ","), port: Int(ports[0]) ?? 5432, user: user, password: values["password"],
+            database: values["dbname"] ?? user, options: extra)
+        if let timeout = values["connect_timeout"].flatMap(Int.init) { parameters.connectTimeout = timeout }
+        return parameters
     }
+
+    /// libpq's defaults with the drill's environment scrubbed: its compiled-in values only.
+    static func compiledDefaults() -> [String: String] {
+        guard let options = PQconndefaults() else { return [:] }
+        defer { PQconninfoFree(options) }
+        var values: [String: String] = [:]
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            if let value = cursor.pointee.val { values[String(cString: keyword)] = String(cString: value) }
+            cursor += 1
+        }
+        return values
+    }
+
+    /// For each libpq keyword, the environment variable that sets it for a child (`sslmode` →
+    /// `PGSSLMODE`), from libpq's own table.
+    static let environmentVariables: [String: String] = {
+        guard let options = PQconndefaults() else { return [:] }
+        defer { PQconninfoFree(options) }
+        var names: [String: String] = [:]
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            if let variable = cursor.pointee.envvar { names[String(cString: keyword)] = String(cString: variable) }
+            cursor += 1
+        }
+        return names
+    }()
 }

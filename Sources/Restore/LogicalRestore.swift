@@ -176,18 +176,25 @@ public struct LogicalRestore: RestoreMethod {
     /// printed: its message then depends on when the server went away.
     static func classify(tool: String, result: ToolResult, serverRunning: Bool) -> RestoreError {
         let output = SecretMasker.shared.mask(result.standardError)
+        let lines = output.split(separator: "\n").map(String.init)
+        let errorLine = DumpInspector.firstErrorLine(output) ?? lines.last ?? result.terminationDescription
+        // A statement of the dump that the server rejected is the backup's problem, even when the
+        // statement itself tried to connect somewhere (a subscription, dblink, a foreign server).
+        let statementFailed = errorLine.contains("ERROR:  ") && !errorLine.contains("No space left on device")
         let harnessSigns = [
             "could not connect", "server closed the connection unexpectedly", "No space left on device",
             "terminating connection due to administrator command", "the database system is shutting down",
         ]
         let kind: RestoreError.Kind =
-            !serverRunning || harnessSigns.contains { output.contains($0) } || result.signal != nil ? .error : .failure
-        let lines = output.split(separator: "\n").map(String.init)
-        let errorLine = DumpInspector.firstErrorLine(output) ?? lines.last ?? result.terminationDescription
+            !serverRunning || result.signal != nil || (!statementFailed && harnessSigns.contains { output.contains($0) }) ? .error : .failure
         var message = "\(tool) \(result.terminationDescription): \(errorLine.trimmingCharacters(in: .whitespaces))"
         if let commandIndex = lines.firstIndex(where: { $0.hasPrefix("Command was:") }) {
             let statement = lines[commandIndex...].prefix(3).joined(separator: " ").dropFirst("Command was:".count)
             message += "; failing statement: \(statement.trimmingCharacters(in: .whitespaces).prefix(300))"
+        }
+        let reachingOut = ["could not connect to", "could not establish connection", "Network is unreachable"]
+        if statementFailed, reachingOut.contains(where: errorLine.contains) {
+            message += " (the dump connects to another server during the restore; the restored copy has no network, by design)"
         }
         if kind == .failure { message += ". The backup cannot be restored as it is." }
         if !serverRunning { message += ". The drill's PostgreSQL server stopped during the restore (see the server log)." }

@@ -10,7 +10,9 @@ import Foundation
 ///   dropped: it would end the drill's restriction;
 /// - `\connect DB` (`pg_dump -C`, `pg_dumpall`) becomes a new psql session on database DB of
 ///   the same throwaway server, started by the drill; any other target (a host, a port, a
-///   user, a service) is refused.
+///   user, a service) is refused;
+/// - `\encoding NAME` (pg_dump -C of a database in another encoding) becomes the equivalent
+///   `SET client_encoding`.
 public struct PlainSQLFilter: Sendable {
     /// What to do with one line.
     public enum Action: Equatable, Sendable {
@@ -20,6 +22,8 @@ public struct PlainSQLFilter: Sendable {
         case drop
         /// End the session and continue in a new one on this database.
         case connect(String)
+        /// Give psql this line instead.
+        case replace(String)
         /// Stop: the dump asks for something a drill never does.
         case refuse(String)
     }
@@ -51,6 +55,10 @@ public struct PlainSQLFilter: Sendable {
         switch words.first {
         case "\\restrict", "\\unrestrict": return .drop
         case "\\connect", "\\c": return Self.connectTarget(Array(words.dropFirst()))
+        case "\\encoding":
+            guard words.count == 2, let name = words.last, !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
+            else { return .pass }
+            return .replace("SET client_encoding = '\(name)';")
         default:
             // Left to psql, which refuses it in restricted mode (and stops: ON_ERROR_STOP).
             return .pass

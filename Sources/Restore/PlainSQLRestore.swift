@@ -63,6 +63,7 @@ struct PlainSQLRestore {
                 switch action {
                 case .pass: output += pending[lineStart..<index]
                 case .drop: break
+                case .replace(let line): output += Array((line + "\n").utf8)
                 case .refuse(let reason):
                     failure = RestoreError(.failure, step: "psql", "\(reason). The backup was not restored.")
                     break reading
@@ -80,10 +81,11 @@ struct PlainSQLRestore {
             if let problem = await session.write(output) { failure = problem; break }
         }
         if failure == nil, !pending.isEmpty {
-            if case .refuse(let reason) = filter.classify(Substring(decoding: pending, as: UTF8.self)) {
-                failure = RestoreError(.failure, step: "psql", "\(reason). The backup was not restored.")
-            } else if let problem = await session.write(pending + [UInt8(ascii: "\n")]) {
-                failure = problem
+            switch filter.classify(Substring(decoding: pending, as: UTF8.self)) {
+            case .refuse(let reason): failure = RestoreError(.failure, step: "psql", "\(reason). The backup was not restored.")
+            case .drop, .connect: break
+            case .replace(let line): failure = await session.write(Array((line + "\n").utf8))
+            case .pass: failure = await session.write(pending + [UInt8(ascii: "\n")])
             }
         }
         try Task.checkCancellation()
