@@ -60,6 +60,11 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
             value = result.standardOutput.trimmingTrailingNewlines()
         }
         guard !value.isEmpty else { throw SecretError(reference: self, reason: "the secret is empty") }
+        guard value.count >= SecretMasker.minimumLength else {
+            throw SecretError(
+                reference: self,
+                reason: "the secret has \(value.count) character(s); secrets under \(SecretMasker.minimumLength) characters cannot be masked in logs and reports without mangling them, so they are refused. Use a longer one.")
+        }
         masker.register(value)
         return value
     }

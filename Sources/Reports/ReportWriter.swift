@@ -13,7 +13,8 @@ public enum ReportWriter {
         let json = try JSONEncoder.drill.encode(report)
         let contents: [(String, Data)] = [
             ("junit.xml", Data(JUnitWriter.render(report).utf8)),
-            ("report.json", Data(SecretMasker.shared.mask(String(decoding: json, as: UTF8.self)).utf8)),
+            // Masked value by value: a secret with `"` or `\` is escaped in the JSON text.
+            ("report.json", Data(SecretMasker.shared.maskJSONStrings(String(decoding: json, as: UTF8.self)).utf8)),
             ("summary.md", Data(MarkdownSummaryWriter.render(report).utf8)),
         ]
         var paths: [String] = []

@@ -1,4 +1,5 @@
 import DrillSupport
+import Foundation
 import Testing
 
 @Suite("Secrets never printed")
@@ -9,10 +10,40 @@ struct SecretMaskingTests {
         #expect(masker.mask("password is hunter2-very-secret!") == "password is ****!")
     }
 
-    @Test func masksShortSecretsOnlyAsWholeWords() {
+    @Test func aSecretTooShortToMaskIsRefusedWhereItIsResolved() async {
         let masker = SecretMasker()
-        masker.register("on")
-        #expect(masker.mask("connection on host") == "connection **** host")
+        masker.register("7")
+        #expect(masker.mask("{\"rto\": 17.5, \"exit_code\": 7}") == "{\"rto\": 17.5, \"exit_code\": 7}")
+        await #expect {
+            try await SecretReference.command("printf 'on'").resolve(masker: masker)
+        } throws: { error in
+            "\(error)".contains("under 4 characters cannot be masked")
+        }
+    }
+
+    @Test func aSecretWithQuotesOrBackslashesIsMaskedInJSON() throws {
+        let masker = SecretMasker()
+        let secret = #"pa"ss\wo"rd"#
+        masker.register(secret)
+        let json = String(decoding: try JSONEncoder().encode(["message": "login with \(secret) failed", "n": "12"]), as: UTF8.self)
+        let masked = masker.maskJSONStrings(json)
+        #expect(!masked.contains("ss\\\\wo"), "\(masked)")
+        let decoded = try JSONDecoder().decode([String: String].self, from: Data(masked.utf8))
+        #expect(decoded == ["message": "login with **** failed", "n": "12"])
+    }
+
+    @Test func everyLineOfAMultiLineSecretIsMasked() {
+        let masker = SecretMasker()
+        masker.register("-----BEGIN KEY-----\nMIIEvQIBADANBg\n-----END KEY-----")
+        #expect(masker.mask("a tool printed MIIEvQIBADANBg alone") == "a tool printed **** alone")
+    }
+
+    /// 64 KiB of hex with no separator took 14 s with the old scheme regex; the scan reads it once.
+    @Test func urlCredentialsAreFoundInLongRunsWithoutSeparators() {
+        let masker = SecretMasker()
+        let hex = String(repeating: "0123456789abcdef", count: 4096)
+        #expect(masker.mask(hex + "s3://AKIA:wJalr@bucket " + hex) == hex + "s3://AKIA:****@bucket " + hex)
+        #expect(masker.mask("x://:p@h, a:b@c, http://u@h/p:q@r") == "x://:****@h, a:b@c, http://u@h/p:q@r")
     }
 
     @Test(arguments: [
