@@ -218,11 +218,11 @@ public enum DrillFileParser {
                 options.clientTools = parsed
             }
             if let network = node["network"] {
-                guard let parsed = ContainerOptions.Network(rawValue: try network.string()) else { throw network.error("expected publish or host") }
-                options.network = parsed
+                throw network.error(
+                    "a drill's container always runs with --network=none (the restored copy must reach nothing); the drill reaches it through a socket, and postgres.listen_on_loopback: true relays 127.0.0.1 to that socket")
             }
-            for key in ["os_user", "listen_on_loopback"] {
-                if let value = node[key] { throw value.error("\(key) belongs to provisioner: pg_ctl; a container's server runs as its image's postgres user") }
+            if let value = node["os_user"] {
+                throw value.error("os_user belongs to provisioner: pg_ctl; a container's server runs as its image's postgres user")
             }
             result.container = options
         } else {

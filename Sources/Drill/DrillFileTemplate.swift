@@ -32,7 +32,7 @@ public enum DrillFileTemplate {
           # settings:             # extra postgresql.conf settings (quarantine settings cannot be changed)
           #   work_mem: 64MB
           # Or in a container (the backup's major need not be installed here):
-          #   provisioner: docker   runtime: docker|podman   image: postgres:16   network: publish|host
+          #   provisioner: docker   runtime: docker|podman   image: postgres:16   (always --network=none)
           # Or a managed instance the provider restored (checks and measurements only):
           #   provisioner: external   dsn: env:RESTORED_DB_DSN   allow_hosts: [restored-db.internal]
 

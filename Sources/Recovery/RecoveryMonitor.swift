@@ -32,6 +32,9 @@ public enum RecoveryMonitor {
             promoted = try await waitForPromotion(
                 server: server, superusers: superusers, deadline: deadline, preflight: preflight, progress: progress)
         }
+        // A container's log streams in through `logs --follow`: the lines that say where recovery
+        // stopped may arrive after the promotion the drill saw. Wait for them (bounded).
+        if promoted { await waitForLog(server, containing: ["archive recovery complete", "selected new timeline ID"]) }
         let log = RecoveryLog.parse(server.serverLog())
         var outcome = RecoveryOutcome(reached: false, duration: ContinuousClock.now - start)
         outcome.stoppingLine = log.stoppingLine
@@ -53,6 +56,14 @@ public enum RecoveryMonitor {
                 ?? "the server stopped during recovery: \(log.fatalLines.last ?? server.recentLog(lines: 3))"
         }
         return outcome
+    }
+
+    static func waitForLog(_ server: any RecoverableServer, containing markers: [String]) async {
+        for _ in 0..<100 {
+            let log = server.serverLog()
+            if markers.contains(where: log.contains) { return }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Polls until the server leaves recovery (true), dies (false) or the deadline passes (false).

@@ -4,31 +4,21 @@ import Foundation
 public enum ContainerCommands {
     /// `run -d …`: PostgreSQL in a new container with the drill's labels, the password passed by
     /// name only (`-e POSTGRES_PASSWORD`, its value in the CLI's environment, never in argv),
-    /// the port on 127.0.0.1 only, the data directory mounted when given, settings as `-c`.
+    /// no network at all (the drill reaches it through a unix socket in a mounted folder), the
+    /// data directory mounted when given, settings as `-c`.
     public static func run(
         _ options: ContainerOptions, name: String, image: String, port: Int, settings: [String: String], dataDirectory: String?,
         created: String, ownerPID: Int32, readOnlyFiles: [(host: String, container: String)] = [],
-        readWriteFolders: [(host: String, container: String)] = [], isolated: Bool = false, pgdata: String = "/var/lib/postgresql/data"
+        readWriteFolders: [(host: String, container: String)] = [], pgdata: String = "/var/lib/postgresql/data"
     ) -> [String] {
         var arguments = options.runtimeArguments + ["run", "--detach", "--name", name]
         arguments += ["--label", "\(ContainerLabels.marker)=1", "--label", "\(ContainerLabels.drill)=\(options.drillName)"]
         arguments += ["--label", "\(ContainerLabels.created)=\(created)", "--label", "\(ContainerLabels.owner)=\(ownerPID)"]
         arguments += ["--env", "POSTGRES_PASSWORD", "--env", "PGDATA=\(pgdata)"]
         var serverSettings = settings
-        switch isolated ? nil : options.network {
-        case nil:
-            // A restored physical copy needs no network at all: the drill reaches it through a
-            // unix socket in its scratch folder, mounted at the same path.
-            arguments += ["--network", "none"]
-            serverSettings["listen_addresses"] = ""
-            serverSettings["port"] = String(port)
-        case .publish?:
-            arguments += ["--publish", "127.0.0.1:\(port):5432"]
-        case .host?:
-            arguments += ["--network", "host"]
-            serverSettings["port"] = String(port)
-            serverSettings["listen_addresses"] = "127.0.0.1"
-        }
+        arguments += ["--network", "none"]
+        serverSettings["listen_addresses"] = ""
+        serverSettings["port"] = String(port)
         if let dataDirectory { arguments += ["--volume", "\(dataDirectory):/var/lib/postgresql/data"] }
         for file in readOnlyFiles { arguments += ["--volume", "\(file.host):\(file.container):ro"] }
         for folder in readWriteFolders { arguments += ["--volume", "\(folder.host):\(folder.container)"] }

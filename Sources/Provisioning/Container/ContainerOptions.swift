@@ -1,23 +1,14 @@
 import DrillSupport
 
 /// How the container provisioner runs PostgreSQL: which CLI (`docker`, or `podman` with the
-/// same commands), which image, and how the port reaches the host.
+/// same commands) and which image. Containers always run with `--network=none`.
 public struct ContainerOptions: Sendable, Equatable {
-    /// How the server's port reaches the drill.
-    public enum Network: String, Sendable {
-        /// `-p 127.0.0.1:PORT:5432`: published on the loopback address only.
-        case publish
-        /// `--network=host`, the server told to listen on 127.0.0.1:PORT only.
-        case host
-    }
-
     /// `docker` or `podman`.
     public var runtime: String
     /// Arguments before the command (`--runtime runc` for podman on some machines).
     public var runtimeArguments: [String]
     /// The image; nil: `postgres:MAJOR` of the backup's major version. Digests allowed (`postgres@sha256:…`).
     public var image: String?
-    public var network: Network
     /// The drill's name, put in a label so `restore-drill cleanup` can tell whose leftovers it finds.
     public var drillName: String
     /// Whose `pg_restore`/`psql` restore: this machine's of the backup's major when installed
@@ -28,11 +19,10 @@ public struct ContainerOptions: Sendable, Equatable {
     public enum ClientTools: String, Sendable { case auto, local, container }
 
     /// Creates options.
-    public init(runtime: String = "docker", runtimeArguments: [String] = [], image: String? = nil, network: Network = .publish, drillName: String = "") {
+    public init(runtime: String = "docker", runtimeArguments: [String] = [], image: String? = nil, drillName: String = "") {
         self.runtime = runtime
         self.runtimeArguments = runtimeArguments
         self.image = image
-        self.network = network
         self.drillName = drillName
     }
 

@@ -40,17 +40,16 @@ public struct ContainerProvisioner: Provisioner {
         case .container: local = nil
         }
         try await ensureImage(major: request.majorVersion)
-        let scratch = try ScratchDirectory.create(root: request.temporaryRoot, owner: nil)
+        let (scratch, socket) = try Self.makeScratch(root: request.temporaryRoot)
         let name = "restore-drill-" + String(UUID().uuidString.lowercased().prefix(8))
         let port = FreePort.pick()
         let password = "rd-" + UUID().uuidString.lowercased()
         SecretMasker.shared.register(password)
-        let connection = ConnectionParameters(host: "127.0.0.1", port: port, user: "postgres", password: password, database: "postgres")
-        // Without local tools of this major, the image's run inside the container, reading the
-        // backup and the scratch folder through read-only (backup) and read-write (scratch) mounts.
-        var mounts: [(host: String, container: String)] = []
+        // No network: the drill (and the image's own tools) reach the server through a socket in
+        // the drill's folder, mounted at the same path.
+        let connection = ConnectionParameters(host: socket, port: port, user: "postgres", password: password, database: "postgres")
+        var mounts: [(host: String, container: String)] = [(scratch, scratch)]
         if local == nil {
-            mounts.append((scratch, "/restore-drill/work"))
             for (index, path) in request.readOnlyPaths.enumerated() {
                 mounts.append((path, "/restore-drill/read/\(index)/" + (path as NSString).lastPathComponent))
             }
@@ -58,24 +57,19 @@ public struct ContainerProvisioner: Provisioner {
         let binaries = local ?? ServerBinaries(directory: "", majorVersion: request.majorVersion, version: "\(request.majorVersion) (\(options.image(major: request.majorVersion)))")
         let server = ContainerServer(
             options: options, name: name, connection: connection, binaries: binaries, scratchDirectory: scratch, containerTools: local == nil,
-            mounts: mounts, innerPort: options.network == .host ? port : 5432)
-        var settings = request.settings
-        for (key, value) in QuarantineSettings.values { settings[key] = value }
-        // The image's own pg_hba.conf (from initdb) allows replication connections: replace it.
-        let hba = scratch + "/pg_hba.conf"
-        let rules = [
-            "# Written by restore-drill: passwords everywhere, no replication line.",
-            "local all all scram-sha-256",
-            options.network == .host ? "host all all 127.0.0.1/32 scram-sha-256" : "host all all all scram-sha-256",
-        ]
-        try ScratchDirectory.writePrivateFile(hba, contents: rules.joined(separator: "\n") + "\n", owner: nil)
-        chmod(hba, 0o644)
-        settings["hba_file"] = Self.hbaPath
-        let arguments = ContainerCommands.run(
-            options, name: name, image: options.image(major: request.majorVersion), port: port, settings: settings, dataDirectory: nil,
-            created: TimestampText.iso(Date()), ownerPID: getpid(),
-            readOnlyFiles: [(hba, Self.hbaPath)] + mounts.filter { $0.host != scratch }, readWriteFolders: mounts.filter { $0.host == scratch })
+            mounts: mounts)
         do {
+            try await server.contain(listenOnLoopback: request.listenOnLoopback)
+            var settings = request.settings
+            for (key, value) in QuarantineSettings.values { settings[key] = value }
+            // The image's own pg_hba.conf (from initdb) allows replication connections: replace it.
+            settings.merge(
+                try ClientAuthentication.write(into: scratch, trustedRoles: [], loopback: false, owner: nil, readableByOthers: true)) { $1 }
+            settings["unix_socket_directories"] = socket
+            let arguments = ContainerCommands.run(
+                options, name: name, image: options.image(major: request.majorVersion), port: port, settings: settings, dataDirectory: nil,
+                created: TimestampText.iso(Date()), ownerPID: getpid(),
+                readOnlyFiles: mounts.filter { $0.host != scratch }, readWriteFolders: [(scratch, scratch)])
             let started = try await ProcessRunner.run(
                 ToolInvocation(
                     executable: options.runtime, arguments: arguments, environment: ["POSTGRES_PASSWORD": password],
@@ -90,6 +84,17 @@ public struct ContainerProvisioner: Provisioner {
             _ = await server.tearDown()
             throw error
         }
+    }
+
+    /// The drill's folder for a container: the container's server account must pass through it
+    /// to the socket folder (world-writable with the sticky bit, like /tmp).
+    static func makeScratch(root: String?) throws -> (scratch: String, socket: String) {
+        let scratch = try ScratchDirectory.create(root: root, owner: nil)
+        chmod(scratch, 0o711)
+        let socket = scratch + "/socket"
+        try FileManager.default.createDirectory(atPath: socket, withIntermediateDirectories: true)
+        chmod(socket, 0o1777)
+        return (scratch, socket)
     }
 
     func runtime(_ arguments: [String], name: String) async throws -> ToolResult {
@@ -119,8 +124,7 @@ public final class ContainerServer: ProvisionedServer {
     /// Restore tools run inside the container (no local tools of the backup's major).
     public let containerTools: Bool
     let mounts: [(host: String, container: String)]
-    /// The server's port inside the container.
-    let innerPort: Int
+    private let containment = Mutex<(sandbox: DrillSandbox?, gap: String?, relay: LoopbackRelay?, watchdog: Watchdog?)>((nil, nil, nil, nil))
     private let log = LogTail()
     private let logTask = Mutex<Task<Void, Never>?>(nil)
     private let waitTask = Mutex<Task<Void, Never>?>(nil)
@@ -130,17 +134,42 @@ public final class ContainerServer: ProvisionedServer {
 
     init(
         options: ContainerOptions, name: String, connection: ConnectionParameters, binaries: ServerBinaries, scratchDirectory: String,
-        containerTools: Bool, mounts: [(host: String, container: String)], innerPort: Int
+        containerTools: Bool, mounts: [(host: String, container: String)]
     ) {
         self.containerTools = containerTools
         self.mounts = mounts
-        self.innerPort = innerPort
         self.options = options
         self.name = name
         self.currentConnection = Mutex(connection)
         self.binaries = binaries
         self.scratchDirectory = scratchDirectory
     }
+
+    /// Before the container starts: a watchdog that removes it should the drill die without its
+    /// teardown (a container is no child of the drill, so no namespace takes it along), the
+    /// drill's sandbox for the local restore tools, checks and services, and the loopback relay.
+    func contain(listenOnLoopback: Bool) async throws {
+        let watchdog = try Watchdog.arm(
+            ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: name), displayName: "\(options.runtime) rm")
+                .inheriting(ContainerOptions.cliEnvironment))
+        var sandbox: DrillSandbox?
+        var gap: String?
+        do {
+            sandbox = try await DrillSandbox.start(writableRoot: scratchDirectory)
+        } catch {
+            gap = "\(error)"
+        }
+        var relay: LoopbackRelay?
+        if listenOnLoopback {
+            relay = try LoopbackRelay(port: connection.port, socketPath: connection.host + "/.s.PGSQL.\(connection.port)")
+        }
+        containment.withLock { $0 = (sandbox, gap, relay, watchdog) }
+    }
+
+    public var sandbox: DrillSandbox? { containment.withLock { $0.sandbox } }
+    public var containmentGap: String? { containment.withLock { $0.gap } }
+    /// 127.0.0.1 relayed to the server's socket, with `listen_on_loopback`.
+    public var relay: LoopbackRelay? { containment.withLock { $0.relay } }
 
     /// Streams the container's log into a tail kept for failure reports.
     func followLogs() {
@@ -195,11 +224,11 @@ public final class ContainerServer: ProvisionedServer {
 
     public func toolInvocation(_ tool: String, arguments: [String], environment: [String: String]) -> ToolInvocation {
         guard containerTools else {
-            return ToolInvocation(executable: binaries.path(tool), arguments: arguments, environment: environment, displayName: tool)
+            let local = ToolInvocation(executable: binaries.path(tool), arguments: arguments, environment: environment, displayName: tool)
+            return sandbox?.wrap(local, scope: .server(user: nil)) ?? local
         }
-        var inner = environment
-        inner["PGHOST"] = "127.0.0.1"
-        inner["PGPORT"] = String(innerPort)
+        // The socket folder is mounted at the same path, so the connection is the same inside.
+        let inner = environment
         var execArguments = options.runtimeArguments + ["exec", "--interactive"]
         for key in inner.keys.sorted() where key.hasPrefix("PG") {
             // Values reach the container through the CLI's environment: no password in argv.
@@ -232,7 +261,7 @@ public final class ContainerServer: ProvisionedServer {
         let arguments = ContainerCommands.run(
             options, name: name, image: recovery.image, port: connection.port, settings: all, dataDirectory: nil,
             created: TimestampText.iso(Date()), ownerPID: getpid(), readOnlyFiles: recovery.readOnly,
-            readWriteFolders: [(scratchDirectory, scratchDirectory)], isolated: true, pgdata: dataDirectory)
+            readWriteFolders: [(scratchDirectory, scratchDirectory)], pgdata: dataDirectory)
         let started = try await ProcessRunner.run(
             ToolInvocation(executable: options.runtime, arguments: arguments, environment: ["POSTGRES_PASSWORD": "unused"], displayName: "\(options.runtime) run").inheriting(ContainerOptions.cliEnvironment))
         if started.succeeded { followLogs() }
@@ -241,6 +270,8 @@ public final class ContainerServer: ProvisionedServer {
 
     public func tearDown() async -> [String] {
         var problems: [String] = []
+        let (sandbox, relay, watchdog) = containment.withLock { ($0.sandbox, $0.relay, $0.watchdog) }
+        relay?.stop()
         let result = try? await ProcessRunner.run(
             ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: name), displayName: "\(options.runtime) rm").inheriting(ContainerOptions.cliEnvironment))
         if result?.succeeded != true, !(result?.standardError.contains("no such container") ?? false) {
@@ -251,19 +282,19 @@ public final class ContainerServer: ProvisionedServer {
             task.cancel()
             await task.value
         }
+        await watchdog?.disarm()
+        await sandbox?.end()
         if let problem = ScratchDirectory.remove(scratchDirectory) { problems.append(problem) }
         return problems
     }
 
     public func useSuperuser(_ role: String) { currentConnection.withLock { $0.user = role } }
 
-    /// True for a physical restore's container: no network, a socket in the scratch folder.
-    public var isIsolated: Bool { recovery != nil }
-
     public func keepInstructions(database: String) async -> String {
-        let connect = isIsolated
-            ? "psql -h \(connection.host) -p \(connection.port) -U \(connection.user) \(database)   (the socket in the drill's scratch folder; no network)"
-            : "PGPASSWORD=… psql -h 127.0.0.1 -p \(connection.port) -U postgres \(database)   (password: \(options.runtime) exec \(name) printenv POSTGRES_PASSWORD)"
+        // The container stays: its watchdog must not remove it when the drill exits.
+        await containment.withLock { $0.watchdog }?.disarm()
+        let password = recovery == nil ? "PGPASSWORD=… (\(options.runtime) exec \(name) printenv POSTGRES_PASSWORD) " : ""
+        let connect = "\(password)psql -h \(connection.host) -p \(connection.port) -U \(connection.user) \(database)   (the socket in the drill's folder; the container has no network)"
         return """
             restore-drill: the restored server keeps running in the container \(name):
               connect: \(connect)
@@ -339,36 +370,23 @@ extension ContainerProvisioner {
         }
         let binaries = try await ServerBinaries.locate(major: request.majorVersion, explicitDirectory: request.binDirectory)
         try await ensureImage(major: request.majorVersion)
-        let scratch = try ScratchDirectory.create(root: request.temporaryRoot, owner: nil)
-        // The container's postgres account must pass through to the data directory and socket.
-        chmod(scratch, 0o711)
+        let (scratch, socket) = try Self.makeScratch(root: request.temporaryRoot)
         let name = "restore-drill-" + String(UUID().uuidString.lowercased().prefix(8))
-        let socket = scratch + "/socket"
         let port = FreePort.pick()
         let connection = ConnectionParameters(host: socket, port: port, user: superusers.first ?? "postgres", database: "postgres")
         let server = ContainerServer(
-            options: options, name: name, connection: connection, binaries: binaries, scratchDirectory: scratch, containerTools: false, mounts: [],
-            innerPort: port)
+            options: options, name: name, connection: connection, binaries: binaries, scratchDirectory: scratch, containerTools: false, mounts: [])
         do {
-            for folder in [socket, scratch + "/tablespaces", scratch + "/data"] {
+            try await server.contain(listenOnLoopback: request.listenOnLoopback)
+            for folder in [scratch + "/tablespaces", scratch + "/data"] {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
-            chmod(socket, 0o1777)
             var notes = try await populate(scratch + "/data", scratch + "/tablespaces")
             notes += try ConfigurationRepair.repair(dataDirectory: scratch + "/data")
-            let quoted = superusers.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-            let hba = [
-                "# Written by restore-drill: the socket in the drill's scratch folder only; no network, no replication line.",
-                "local all \(quoted.joined(separator: ",")) trust", "local all all md5",
-            ].joined(separator: "\n") + "\n"
-            try ScratchDirectory.writePrivateFile(scratch + "/pg_hba.conf", contents: hba, owner: nil)
-            try ScratchDirectory.writePrivateFile(scratch + "/pg_ident.conf", contents: "", owner: nil)
-            chmod(scratch + "/pg_hba.conf", 0o644)
-            chmod(scratch + "/pg_ident.conf", 0o644)
             var settings = request.settings
             for (key, value) in QuarantineSettings.values { settings[key] = value }
-            settings["hba_file"] = scratch + "/pg_hba.conf"
-            settings["ident_file"] = scratch + "/pg_ident.conf"
+            settings.merge(
+                try ClientAuthentication.write(into: scratch, trustedRoles: superusers, loopback: false, owner: nil, readableByOthers: true)) { $1 }
             settings["unix_socket_directories"] = socket
             // The image has only its own extensions: keep the preloads the drill file allows, drop the rest (said in the report).
             settings["shared_preload_libraries"] = allowedPreloads.sorted().joined(separator: ",")

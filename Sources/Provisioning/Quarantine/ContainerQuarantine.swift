@@ -2,36 +2,37 @@ import DrillSupport
 import Foundation
 import Reports
 
-/// The quarantine audit of a container: the same server settings, and a listener that is
-/// either published on 127.0.0.1 only or, on the host network, bound to 127.0.0.1 only.
+/// The quarantine audit of a container: no network at all, read back from the runtime, and the
+/// same server settings as any drill server.
 public enum ContainerQuarantine {
-    public static func audit(_ server: ContainerServer, database: String) async -> [ReportCase] {
-        if server.isIsolated {
-            return await QuarantineAudit.audit(
-                server.connection.with(database: database), listenOnLoopback: false,
-                listener: ("no network: listens on a socket in the drill's scratch folder only", [""]))
+    public static func audit(_ server: ContainerServer, database: String, listenOnLoopback: Bool) async -> [ReportCase] {
+        var cases = [await networkCase(server)]
+        if listenOnLoopback {
+            let name = "127.0.0.1 reaches the server through the drill's one-way relay"
+            cases.append(
+                server.relay.map { ReportCase(name: name, status: .passed, output: "127.0.0.1:\($0.port) → \($0.socketPath)") }
+                    ?? ReportCase(name: name, status: .error, message: "postgres.listen_on_loopback is set but the relay could not be started"))
         }
-        switch server.options.network {
-        case .host:
-            return await QuarantineAudit.audit(
-                server.connection.with(database: database), listenOnLoopback: true, listener: ("listens on 127.0.0.1 only (host network)", ["127.0.0.1"]))
-        case .publish:
-            var cases = await QuarantineAudit.audit(
-                server.connection.with(database: database), listenOnLoopback: true,
-                listener: ("listens inside its container's own network", ["*", "0.0.0.0"]))
-            do {
-                let addresses = try await server.publishedAddresses()
-                let outside = addresses.filter { !$0.hasPrefix("127.0.0.1:") }
-                cases.append(
-                    ReportCase(
-                        name: "port published on 127.0.0.1 only", status: outside.isEmpty && !addresses.isEmpty ? .passed : .failed,
-                        message: outside.isEmpty ? (addresses.isEmpty ? "the container publishes no port" : nil)
-                            : "the container is reachable on \(outside.joined(separator: ", ")): the restored copy could be reached from outside",
-                        output: addresses.joined(separator: "\n")))
-            } catch {
-                cases.append(ReportCase(name: "port published on 127.0.0.1 only", status: .error, message: "\(error)"))
-            }
-            return cases
+        cases += await QuarantineAudit.audit(
+            server.connection.with(database: database), listenOnLoopback: false,
+            listener: ("no listener: a socket in the drill's folder only", [""]))
+        return cases
+    }
+
+    static func networkCase(_ server: ContainerServer) async -> ReportCase {
+        let name = "the container has no network (--network=none)"
+        let result = try? await ProcessRunner.run(
+            ToolInvocation(
+                executable: server.options.runtime,
+                arguments: server.options.runtimeArguments + ["inspect", "--format", "{{.HostConfig.NetworkMode}}", server.name],
+                displayName: "\(server.options.runtime) inspect").inheriting(ContainerOptions.cliEnvironment))
+        guard let result, result.succeeded else {
+            return ReportCase(name: name, status: .error, message: "cannot read the container's network mode: \(result.map { lastLine($0.standardError) } ?? "")")
         }
+        let mode = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        return ReportCase(
+            name: name, status: mode == "none" ? .passed : .failed,
+            message: mode == "none" ? nil : "the container \(server.name) runs with network mode '\(mode)': the restored copy could reach other hosts",
+            output: "\(server.name): NetworkMode=\(mode)")
     }
 }

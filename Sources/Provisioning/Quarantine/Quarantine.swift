@@ -24,7 +24,7 @@ public enum Quarantine {
             cases += await QuarantineAudit.audit(server.connection.with(database: database), listenOnLoopback: listenOnLoopback && !relayed)
         case let container as ContainerServer:
             if physical { cases += await QuarantineAudit.disableSubscriptions(server.connection) }
-            cases += await ContainerQuarantine.audit(container, database: database)
+            cases += await ContainerQuarantine.audit(container, database: database, listenOnLoopback: listenOnLoopback)
         default:
             return [
                 ReportCase(

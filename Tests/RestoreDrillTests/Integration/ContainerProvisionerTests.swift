@@ -12,25 +12,24 @@ import Testing
 struct ContainerProvisionerTests {
     static let podmanArguments = ["--runtime", "runc"]
 
-    @Test func commandLinesCarryLabelsLoopbackOnlyAndNoPassword() {
-        var options = ContainerOptions(runtime: "podman", runtimeArguments: ["--runtime", "runc"], image: nil, network: .publish, drillName: "nightly")
+    @Test func commandLinesCarryLabelsNoNetworkAndNoPassword() {
+        var options = ContainerOptions(runtime: "podman", runtimeArguments: ["--runtime", "runc"], image: nil, drillName: "nightly")
         let run = ContainerCommands.run(
             options, name: "restore-drill-abc", image: options.image(major: 16), port: 54321, settings: ["archive_mode": "off", "work_mem": "64MB"],
             dataDirectory: nil, created: "2026-11-24T22:00:00Z", ownerPID: 4242)
         #expect(run == [
             "--runtime", "runc", "run", "--detach", "--name", "restore-drill-abc", "--label", "io.restore-drill=1", "--label",
             "io.restore-drill.drill=nightly", "--label", "io.restore-drill.created=2026-11-24T22:00:00Z", "--label", "io.restore-drill.pid=4242",
-            "--env", "POSTGRES_PASSWORD", "--env", "PGDATA=/var/lib/postgresql/data", "--publish", "127.0.0.1:54321:5432", "postgres:16",
-            "postgres", "-c", "archive_mode=off", "-c", "work_mem=64MB",
+            "--env", "POSTGRES_PASSWORD", "--env", "PGDATA=/var/lib/postgresql/data", "--network", "none", "postgres:16",
+            "postgres", "-c", "archive_mode=off", "-c", "listen_addresses=", "-c", "port=54321", "-c", "work_mem=64MB",
         ])
-        options.network = .host
         options.image = "registry.example/postgres@sha256:0123"
-        let host = ContainerCommands.run(
+        let other = ContainerCommands.run(
             options, name: "n", image: options.image(major: 16), port: 5555, settings: [:], dataDirectory: "/tmp/restore-drill-x/data",
             created: "t", ownerPID: 1)
-        #expect(host.contains("--network") && !host.contains("--publish"))
-        #expect(Array(host.suffix(6)) == ["registry.example/postgres@sha256:0123", "postgres", "-c", "listen_addresses=127.0.0.1", "-c", "port=5555"])
-        #expect(host.contains("/tmp/restore-drill-x/data:/var/lib/postgresql/data"))
+        #expect(!other.contains("--publish") && !other.contains("host"))
+        #expect(Array(other.suffix(6)) == ["registry.example/postgres@sha256:0123", "postgres", "-c", "listen_addresses=", "-c", "port=5555"])
+        #expect(other.contains("/tmp/restore-drill-x/data:/var/lib/postgresql/data"))
         #expect(ContainerCommands.remove(options, name: "n") == ["--runtime", "runc", "rm", "--force", "--volumes", "n"])
         #expect(ContainerCommands.listDrillContainers(ContainerOptions()).contains("label=io.restore-drill"))
     }
@@ -43,7 +42,7 @@ struct ContainerProvisionerTests {
         var sample = try await SampleDrill.prepare("container")
         defer { sample.remove() }
         sample.drill.postgresExtra = [
-            "version: auto", "image: \(image)", "network: host",
+            "version: auto", "image: \(image)",
         ]
         let yaml = sample.drill.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
         let path = try sample.workspace.write("drill.yaml", yaml)
@@ -54,7 +53,8 @@ struct ContainerProvisionerTests {
         let provision = (try sample.cases(ofSuite: "provision").first?["output"] as? String) ?? ""
         #expect(provision.contains("via podman"), "\(provision)")
         let quarantine = try sample.cases(ofSuite: "quarantine")
-        #expect(quarantine.contains { $0["name"] as? String == "listens on 127.0.0.1 only (host network)" && $0["status"] as? String == "passed" })
+        #expect(quarantine.contains { $0["name"] as? String == "the container has no network (--network=none)" && $0["status"] as? String == "passed" })
+        #expect(quarantine.allSatisfy { $0["status"] as? String == "passed" }, "\(quarantine)")
         #expect(try await ContainerImage.drillContainers().isEmpty, "podman ps -a shows no drill container after teardown: \(run.allOutput)")
 
         // A kept container is a leftover `cleanup` finds and removes.
@@ -70,13 +70,13 @@ struct ContainerProvisionerTests {
 
 extension ContainerProvisionerTests {
     /// The image's own pg_restore and psql, run inside the container (as when this machine has no
-    /// client programs of the backup's major), on a published port.
+    /// client programs of the backup's major), through the socket in the drill's folder.
     @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"), arguments: [DumpFormatCase.custom, .plainGzip])
-    func theImagesOwnToolsRestoreThroughAPublishedPort(format: DumpFormatCase) async throws {
+    func theImagesOwnToolsRestoreThroughTheSocket(format: DumpFormatCase) async throws {
         let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
         var sample = try await SampleDrill.prepare("container-tools", format: format.format, compression: format.compression)
         defer { sample.remove() }
-        sample.drill.postgresExtra = ["image: \(image)", "network: publish", "client_tools: container"]
+        sample.drill.postgresExtra = ["image: \(image)", "client_tools: container"]
         let yaml = sample.drill.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
         let path = try sample.workspace.write("drill.yaml", yaml)
 
@@ -89,7 +89,7 @@ extension ContainerProvisionerTests {
         #expect(restoreName.contains(format.tool), "\(restoreName)")
         #expect(restoreOutput.contains("(\(image))"), "the tool came from the image: \(restoreOutput)")
         let quarantine = try sample.cases(ofSuite: "quarantine")
-        #expect(quarantine.contains { $0["name"] as? String == "port published on 127.0.0.1 only" && $0["status"] as? String == "passed" }, "\(quarantine)")
+        #expect(quarantine.contains { $0["name"] as? String == "the container has no network (--network=none)" && $0["status"] as? String == "passed" }, "\(quarantine)")
         #expect(try await ContainerImage.drillContainers().isEmpty)
     }
 }
@@ -125,7 +125,7 @@ extension ContainerProvisionerTests {
         var builder = DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports"))
         builder.checks = []
         builder.variables = []
-        builder.postgresExtra = ["version: \(try await TestServer.newestMajor())", "image: \(image)", "network: host"]
+        builder.postgresExtra = ["version: \(try await TestServer.newestMajor())", "image: \(image)"]
         let yaml = builder.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
             .replacingOccurrences(of: "variables:\n", with: "")
         let path = try workspace.write("drill.yaml", yaml)
@@ -190,6 +190,50 @@ extension ContainerProvisionerTests {
         let quarantine = try drill.cases(ofSuite: "quarantine")
         #expect(quarantine.allSatisfy { $0["status"] as? String == "passed" }, "\(quarantine)")
         #expect(try await ContainerImage.drillContainers().isEmpty)
+    }
+}
+
+extension ContainerProvisionerTests {
+    /// A slow plain restore in a container drill, and a signal once it runs: SIGINT must still
+    /// tear down (podman rm runs outside the cancelled task), SIGKILL is answered by the watchdog.
+    @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"), arguments: [SIGINT, SIGKILL])
+    func aSignalMidRestoreLeavesNoContainer(signal: Int32) async throws {
+        let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
+        let workspace = try TestWorkspace("container-signal")
+        defer { workspace.remove() }
+        let artifact = try workspace.write("slow.sql", "--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (i int);\nSELECT pg_sleep(120);\n")
+        var builder = DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports"))
+        builder.checks = []
+        builder.variables = ["note: signal"]
+        builder.postgresExtra = ["version: \(try await TestServer.newestMajor())", "image: \(image)"]
+        let yaml = builder.yaml.replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]")
+        let path = try workspace.write("drill.yaml", yaml)
+        let pid = Atomic<Int32>(0)
+        let restoring = Atomic<Bool>(false)
+        let run = Task {
+            try await DrillCLI.run(
+                ["run", "--verbose", path], workspace: workspace, environment: ContainerImage.environment,
+                onStart: { pid.store($0, ordering: .relaxed) },
+                onLine: { if $0.contains("restore: started") { restoring.store(true, ordering: .relaxed) } })
+        }
+        for _ in 0..<600 where !restoring.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await ContainerImage.drillContainers().count == 1, "a container must run before the signal")
+        kill(pid.load(ordering: .relaxed), signal)
+        let result = try await run.value
+
+        if signal == SIGINT { #expect(result.exitCode == 130, "\(result.allOutput)") }
+        var left = try await ContainerImage.drillContainers()
+        for _ in 0..<100 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            left = try await ContainerImage.drillContainers()
+        }
+        #expect(left.isEmpty, "containers left after \(signal == SIGINT ? "SIGINT" : "SIGKILL"): \(left)")
+        #expect(LiveProcesses.all().filter { $0.commandLine.contains(workspace.tmp) }.isEmpty)
+        if signal == SIGKILL {
+            _ = try await DrillCLI.run(["cleanup", "--runtime", "none"], workspace: workspace)
+        }
+        #expect(workspace.leftoversInTmp().isEmpty, "\(workspace.leftoversInTmp())")
     }
 }
 
