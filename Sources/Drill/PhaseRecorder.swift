@@ -38,7 +38,7 @@ final class PhaseRecorder: @unchecked Sendable {
             throw error
         } catch {
             if Task.isCancelled || error is CancellationError {
-                suite.cases.append(ReportCase(name: "\(name) interrupted", status: .error, seconds: (ContinuousClock.now - start).seconds, message: "the drill was interrupted (SIGINT/SIGTERM) during \(name)"))
+                suite.cases.append(ReportCase(name: "\(name) interrupted", status: .error, seconds: (ContinuousClock.now - start).seconds, message: "the drill was interrupted (SIGINT, SIGTERM or SIGHUP) during \(name)"))
                 throw CancellationError()
             }
             suite.cases.append(Self.reportCase(for: error, phase: name, seconds: (ContinuousClock.now - start).seconds))

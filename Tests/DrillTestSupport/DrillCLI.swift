@@ -6,6 +6,8 @@ public struct DrillCLI: Sendable {
     /// What one run produced.
     public struct Run: Sendable {
         public var exitCode: Int32?
+        /// The signal that ended it (SIGKILL from a test), when one did.
+        public var signal: Int32? = nil
         public var standardOutput: String
         public var standardError: String
         /// Everything printed, for "never appears in output" assertions.
@@ -27,7 +29,7 @@ public struct DrillCLI: Sendable {
             displayName: "restore-drill", captureLimit: 4 << 20, onLine: lineHandler)
         invocation.onStart = onStart
         let result = try await ProcessRunner.run(invocation)
-        return Run(exitCode: result.exitCode, standardOutput: result.standardOutput, standardError: result.standardError)
+        return Run(exitCode: result.exitCode, signal: result.signal, standardOutput: result.standardOutput, standardError: result.standardError)
     }
 
     /// Runs another program (a wrapper around the executable) with the same environment rules.

@@ -24,7 +24,7 @@ struct FaultCorpusTests {
         var prepare: @Sendable () async throws -> FaultScene
     }
 
-    static let faults: [Fault] = LogicalFaults.all + PhysicalFaults.all + ObjectFaults.all + EnvironmentFaults.all
+    static let faults: [Fault] = LogicalFaults.all + PhysicalFaults.all + ObjectFaults.all + EnvironmentFaults.all + ContainmentFaults.all
 
     @Test(arguments: faults)
     func caught(fault: Fault) async throws {
@@ -37,24 +37,40 @@ struct FaultCorpusTests {
         for source in scene.sources { before.append(try await ContentDigest.of(path: source)) }
 
         let run = try await scene.run()
+        let extraProblems = await scene.afterRun?() ?? []
+        await scene.asyncCleanup?()
 
         let reports = scene.workspace.file("reports")
-        let report = try DrillCLI.report(in: reports)
-        let suites = report["suites"] as? [[String: Any]] ?? []
-        let cases = suites.first { $0["name"] as? String == fault.expected.suite }?["cases"] as? [[String: Any]] ?? []
-        let entry = cases.first { $0["status"] as? String == fault.expected.status && ($0["name"] as? String ?? "").contains(fault.expected.caseName) }
-        let message = entry?["message"] as? String ?? ""
-        let junit = (try? String(contentsOfFile: reports + "/junit.xml", encoding: .utf8)) ?? ""
+        let exitCode = run.exitCode ?? run.signal.map { 128 + $0 }
+        let message: String
+        let entryOK: Bool
+        let junitOK: Bool
+        if run.signal == SIGKILL {
+            // A killed drill writes no report: what must work then is `cleanup`.
+            let cleanup = try await DrillCLI.run(["cleanup"] + scene.cleanupArguments, workspace: scene.workspace, environment: ContainerImage.environment)
+            message = cleanup.standardOutput.split(separator: "\n").first { $0.contains(fault.expected.phrase) }.map(String.init) ?? ""
+            entryOK = !message.isEmpty
+            junitOK = true
+            #expect(entryOK, "cleanup did not say '\(fault.expected.phrase)': \(cleanup.allOutput)")
+        } else {
+            let report = try DrillCLI.report(in: reports)
+            let suites = report["suites"] as? [[String: Any]] ?? []
+            let cases = suites.first { $0["name"] as? String == fault.expected.suite }?["cases"] as? [[String: Any]] ?? []
+            let entry = cases.first { $0["status"] as? String == fault.expected.status && ($0["name"] as? String ?? "").contains(fault.expected.caseName) }
+            message = entry?["message"] as? String ?? ""
+            let junit = (try? String(contentsOfFile: reports + "/junit.xml", encoding: .utf8)) ?? ""
+            entryOK = entry != nil && message.contains(fault.expected.phrase)
+            let element = fault.expected.status == "failed" ? "<failure" : "<error"
+            let schemaProblems = try await DrillCLI.schemaProblems(junit: reports + "/junit.xml")
+            junitOK = junit.contains(element) && schemaProblems == nil
+            #expect(entryOK, "no \(fault.expected.status) entry '\(fault.expected.caseName)' with '\(fault.expected.phrase)' in \(fault.expected.suite): \(cases)")
+            #expect(junitOK)
+        }
 
         // 1. The right exit code and report entry, in report.json and in JUnit.
-        let exitOK = run.exitCode == fault.expected.exit
-        let entryOK = entry != nil && message.contains(fault.expected.phrase)
-        let element = fault.expected.status == "failed" ? "<failure" : "<error"
-        let schemaProblems = try await DrillCLI.schemaProblems(junit: reports + "/junit.xml")
-        let junitOK = junit.contains(element) && schemaProblems == nil
-        #expect(exitOK, "exit \(run.exitCode.map(String.init) ?? "?"), expected \(fault.expected.exit)\n\(run.allOutput)")
-        #expect(entryOK, "no \(fault.expected.status) entry '\(fault.expected.caseName)' with '\(fault.expected.phrase)' in \(fault.expected.suite): \(cases)")
-        #expect(junitOK)
+        let exitOK = exitCode == fault.expected.exit
+        #expect(exitOK, "exit \(exitCode.map(String.init) ?? "?"), expected \(fault.expected.exit)\n\(run.allOutput)")
+        #expect(extraProblems.isEmpty, "\(extraProblems)")
         // 2. Nothing left: no temp dir, no process of the drill.
         let leftovers = scene.workspace.leftoversInTmp()
         let processes = LiveProcesses.all().filter { $0.commandLine.contains(scene.workspace.path) }
@@ -72,8 +88,9 @@ struct FaultCorpusTests {
         #expect(secretsOK)
 
         FaultTable.record(
-            fault: fault.description, feature: fault.feature, expected: fault.expected, exit: run.exitCode, message: message,
-            invariantsHeld: exitOK && entryOK && junitOK && leftovers.isEmpty && processes.isEmpty && after == before && secretsOK)
+            fault: fault.description, feature: fault.feature, expected: fault.expected, exit: exitCode, message: message,
+            invariantsHeld: exitOK && entryOK && junitOK && leftovers.isEmpty && processes.isEmpty && after == before && secretsOK
+                && extraProblems.isEmpty)
     }
 }
 

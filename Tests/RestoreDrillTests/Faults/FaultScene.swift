@@ -19,12 +19,21 @@ struct FaultScene: Sendable {
     var killServerAfter: String?
     /// Run after the drill (unmount a filesystem...).
     var cleanup: (@Sendable () -> Void)?
+    /// Extra invariants checked after the drill: each returned line is a broken one (production
+    /// saw a connection, a container is left...).
+    var afterRun: (@Sendable () async -> [String])?
+    /// Run after `afterRun` (stop the production stand-in).
+    var asyncCleanup: (@Sendable () async -> Void)?
+    /// For a drill killed with SIGKILL (no report): the `restore-drill cleanup` arguments whose
+    /// output is then the entry to check.
+    var cleanupArguments: [String] = ["--runtime", "none"]
 
     /// A secret every case supplies by reference; it must never be printed.
     static let secret = "fault-secret-" + String(UUID().uuidString.prefix(10))
     static var environment: [String: String] {
         // moto does not check signatures here: any key pair works, and the secret doubles as one.
         SampleDrill.passwordEnvironment.merging(["RD_FAULT_SECRET": secret, "RD_FAULT_S3_KEY": "fixture"]) { $1 }
+            .merging(ContainerImage.environment) { $1 }
     }
 
     /// A physical drill of `fixture` with the secret wired in.

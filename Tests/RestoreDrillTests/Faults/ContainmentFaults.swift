@@ -1,0 +1,137 @@
+import DrillSupport
+import DrillTestSupport
+import Foundation
+import Provisioning
+
+/// Backups that try to reach production or the drill host, and ends of the drill that no
+/// teardown sees (SIGKILL, a closed terminal), per provisioner. Next to each hostile dump runs a
+/// "production" PostgreSQL on 127.0.0.2 with log_connections: it must see nothing.
+enum ContainmentFaults {
+    typealias Fault = FaultCorpusTests.Fault
+    typealias Expected = FaultCorpusTests.Expected
+
+    static let all: [Fault] = attacks + lifetimes
+
+    static let attacks: [Fault] = [
+        attack(
+            "a plain dump runs a shell for psql (\\!)", sql: "\\! touch MARKER\n",
+            expected: Expected(exit: 1, suite: "restore", caseName: "psql", status: "failed", phrase: "backslash command")),
+        attack(
+            "a plain dump \\connects to production", sql: "\\connect host=PRODHOST port=PRODPORT dbname=postgres user=postgres\nINSERT INTO sentinel VALUES (9);\n",
+            expected: Expected(exit: 1, suite: "restore", caseName: "psql", status: "failed", phrase: "a drill follows \\connect only to databases of its own server")),
+        attack(
+            "COPY ... TO PROGRAM writes a file on the drill host", sql: "COPY (SELECT 1) TO PROGRAM 'touch MARKER';\n",
+            expected: Expected(exit: 1, suite: "restore", caseName: "psql", status: "failed", phrase: "cannot be restored")),
+        attack(
+            "COPY ... TO PROGRAM connects to production",
+            sql: "COPY (SELECT 1) TO PROGRAM 'psql \"PRODDSN\" -c \"INSERT INTO sentinel VALUES (9)\"';\n",
+            expected: Expected(exit: 1, suite: "restore", caseName: "psql", status: "failed", phrase: "cannot be restored")),
+        attack(
+            "dblink writes into production", sql: "CREATE EXTENSION dblink;\nSELECT dblink_exec('PRODDSN', 'INSERT INTO sentinel VALUES (9)');\n",
+            expected: Expected(exit: 1, suite: "restore", caseName: "psql", status: "failed", phrase: "has no network, by design")),
+        attack(
+            "a subscription connects to production at once", sql: "CREATE SUBSCRIPTION grab CONNECTION 'PRODDSN' PUBLICATION everything;\n",
+            expected: Expected(exit: 1, suite: "restore", caseName: "psql", status: "failed", phrase: "could not connect to the publisher")),
+        attack(
+            "a postgres_fdw foreign table is written to",
+            sql: """
+                CREATE EXTENSION postgres_fdw;
+                CREATE SERVER prod FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'PRODHOST', port 'PRODPORT', dbname 'postgres');
+                CREATE USER MAPPING FOR CURRENT_USER SERVER prod OPTIONS (user 'postgres');
+                CREATE FOREIGN TABLE remote_sentinel (id int) SERVER prod OPTIONS (table_name 'sentinel');
+                INSERT INTO remote_sentinel VALUES (9);
+
+                """,
+            expected: Expected(exit: 1, suite: "restore", caseName: "psql", status: "failed", phrase: "could not connect to server")),
+    ]
+
+    static let lifetimes: [Fault] = [
+        Fault(
+            description: "SIGKILL of restore-drill mid-restore (pg_ctl)", feature: "teardown",
+            expected: Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder"),
+            prepare: {
+                var scene = try await LogicalFaults.slowRestore("kill-drill")
+                scene.interrupt = ("restore: started", SIGKILL)
+                return scene
+            }),
+        Fault(
+            description: "SIGHUP mid-restore (the terminal or SSH session closed)", feature: "teardown",
+            expected: Expected(exit: 130, suite: "restore", caseName: "restore interrupted", status: "error", phrase: "interrupted"),
+            prepare: {
+                var scene = try await LogicalFaults.slowRestore("sighup")
+                scene.interrupt = ("restore: started", SIGHUP)
+                return scene
+            }),
+        Fault(
+            description: "SIGINT mid-restore (container)", feature: "teardown",
+            expected: Expected(exit: 130, suite: "restore", caseName: "restore interrupted", status: "error", phrase: "interrupted"),
+            prepare: {
+                var scene = try await containerSlowRestore("container-sigint")
+                scene.interrupt = ("restore: started", SIGINT)
+                return scene
+            }),
+        Fault(
+            description: "SIGKILL of restore-drill mid-restore (container)", feature: "teardown",
+            expected: Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder"),
+            prepare: {
+                var scene = try await containerSlowRestore("container-kill")
+                scene.interrupt = ("restore: started", SIGKILL)
+                return scene
+            }),
+    ]
+
+    /// A plain SQL dump whose body tries a way out, drilled next to production.
+    static func attack(_ description: String, sql: String, expected: Expected) -> Fault {
+        Fault(
+            description: description, feature: "containment", expected: expected,
+            prepare: {
+                let workspace = try TestWorkspace("attack")
+                let production = try await ProductionServer(in: workspace)
+                // A folder the server's account could write to: only the read-only mount stops a write there.
+                let open = workspace.file("open")
+                try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+                chmod(open, 0o1777)
+                let marker = open + "/escaped"
+                let body = sql.replacingOccurrences(of: "PRODDSN", with: production.dsn)
+                    .replacingOccurrences(of: "PRODHOST", with: ProductionServer.address).replacingOccurrences(of: "PRODPORT", with: String(production.port))
+                    .replacingOccurrences(of: "MARKER", with: marker)
+                let artifact = try workspace.write("attack.sql", "--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (i int);\n" + body)
+                var builder = DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports"))
+                builder.postgresExtra = ["version: \(try await TestServer.newestMajor())"]
+                builder.checks = []
+                builder.variables = ["fault_secret: env:RD_FAULT_SECRET"]
+                var scene = FaultScene(workspace: workspace)
+                scene.drillPath = try workspace.write("drill.yaml", builder.yaml)
+                scene.sources = [artifact]
+                scene.afterRun = {
+                    var problems: [String] = []
+                    if production.connectionsSeen > 0 { problems.append("production saw: \(production.connectionLog)") }
+                    let state = (try? await production.state()) ?? "unreadable"
+                    if state != ProductionServer.untouched { problems.append("production changed: \(state)") }
+                    if FileManager.default.fileExists(atPath: marker) { problems.append("the dump wrote \(marker) on the drill host") }
+                    return problems
+                }
+                scene.asyncCleanup = { await production.stop() }
+                return scene
+            })
+    }
+
+    /// A slow plain restore in a podman container; afterwards no drill container may be left.
+    static func containerSlowRestore(_ label: String) async throws -> FaultScene {
+        let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
+        var scene = try await LogicalFaults.slowRestore(label)
+        let yaml = try String(contentsOfFile: scene.drillPath, encoding: .utf8)
+            .replacingOccurrences(of: "provisioner: pg_ctl", with: "provisioner: docker\n  runtime: podman\n  runtime_args: [--runtime, runc]\n  image: \(image)")
+        scene.drillPath = try scene.workspace.write("drill.yaml", yaml)
+        scene.cleanupArguments = ["--runtime", "podman", "--runtime-arg=--runtime", "--runtime-arg=runc"]
+        scene.afterRun = {
+            var left = (try? await ContainerImage.drillContainers()) ?? []
+            for _ in 0..<100 where !left.isEmpty {
+                try? await Task.sleep(for: .milliseconds(100))
+                left = (try? await ContainerImage.drillContainers()) ?? []
+            }
+            return left.isEmpty ? [] : ["drill containers left: \(left)"]
+        }
+        return scene
+    }
+}
