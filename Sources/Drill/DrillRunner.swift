@@ -52,6 +52,8 @@ public struct DrillRunner: Sendable {
         if let server = state.server, options.keep && !interrupted {
             state.keep.set()
             keepInstructions = await server.keepInstructions(database: state.plan?.database ?? "postgres")
+            // Everything but the kept server (whose entry now does nothing) is still released.
+            _ = await state.teardown.unwind()
             recorder.append(ReportSuite(name: "teardown", kind: .phase, cases: [ReportCase(name: "server left running", status: .skipped, message: "--keep: the restored server keeps running")]))
         } else if !state.teardown.isEmpty {
             await tearDown(state.teardown, recorder: recorder)
@@ -198,7 +200,7 @@ public struct DrillRunner: Sendable {
         if let physical = plan.physical {
             suite.cases.append(WALContinuity.reportCase(physical))
             suite.cases.append(try await WALContinuity.accessCase(physical, osUser: plan.file.postgres.osUser))
-            suite.cases.append(try await WALContinuity.recordsCase(physical, binaries: plan.serverBinaries))
+            suite.cases.append(try await WALContinuity.recordsCase(physical, binaries: plan.serverBinaries, osUser: plan.file.postgres.osUser))
         }
         return verification
     }

@@ -36,10 +36,14 @@ extension DrillRunner {
             let start = ContinuousClock.now
             do {
                 let outcome = try await method.restore(into: server) { progress.detail($0) }
+                // Said, not hidden: what in the backup ran during the restore ran with superuser rights.
+                let containment = server.sandbox.map { "inside \($0)" } ?? "with the quarantine settings as the only containment (\(server.containmentGap ?? "no sandbox"))"
+                let superuser =
+                    "the restore ran as the drill's superuser \(server.connection.user): code in the backup that runs during a restore (CHECK constraints, index expressions, defaults, event triggers) ran with superuser rights, \(containment)"
                 suite.cases.append(
                     ReportCase(
                         name: "\(method.toolName) restored the backup into \(outcome.database)", status: .passed,
-                        seconds: (ContinuousClock.now - start).seconds, output: outcome.details.joined(separator: "\n")))
+                        seconds: (ContinuousClock.now - start).seconds, output: (outcome.details + [superuser]).joined(separator: "\n")))
             } catch var error as RestoreError {
                 if error.kind == .error { error.detail += "\n--- server log ---\n" + server.recentLog(lines: 20) }
                 throw error

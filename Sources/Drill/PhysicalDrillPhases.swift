@@ -19,9 +19,9 @@ extension DrillRunner {
                 majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
                 serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback)
             let superusers = plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates
-            let populate: (String, String) async throws -> [String] = { data, tablespaces in
-                let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces) { progress.detail($0) }
-                verified.text = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries)
+            let populate: (String, String, @escaping @Sendable (ToolInvocation) -> ToolInvocation) async throws -> [String] = { data, tablespaces, contain in
+                let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces, contain: contain) { progress.detail($0) }
+                verified.text = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries, contain: contain)
                 try BaseBackupExtractor.rewriteTablespaceMap(data: data, tablespaceRoot: tablespaces)
                 return notes
             }
@@ -83,10 +83,11 @@ final class VerifyNote: @unchecked Sendable {
 /// The verify phase's WAL cases: every segment replay needs is in the archive, or which are not,
 /// and the server's account can read them.
 enum WALContinuity {
-    static func recordsCase(_ physical: PhysicalBackupPlan, binaries: ServerBinaries) async throws -> ReportCase {
+    static func recordsCase(_ physical: PhysicalBackupPlan, binaries: ServerBinaries, osUser: String) async throws -> ReportCase {
         let name = "WAL records replay needs are intact (pg_waldump)"
         let start = ContinuousClock.now
-        switch try await WALRecordCheck.check(preflight: physical.preflight, archive: physical.archive, binaries: binaries) {
+        let user = OSUser.isRoot ? OSUser.lookup(name: osUser) : nil
+        switch try await WALRecordCheck.check(preflight: physical.preflight, archive: physical.archive, binaries: binaries, user: user) {
         case .intact(let end):
             return ReportCase(name: name, status: .passed, seconds: (ContinuousClock.now - start).seconds, output: "written WAL ends at \(end)")
         case .damaged(let segment, let lsn, let reason):

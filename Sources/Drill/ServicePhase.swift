@@ -12,6 +12,7 @@ extension DrillRunner {
         guard !plan.file.services.isEmpty else { return }
         var started: [RunningService] = []
         defer { state.services = started }
+        let teardown = state.teardown
         let base = context
         let variables = try await recorder.phase("services") { suite in
             var scoped = base
@@ -21,6 +22,11 @@ extension DrillRunner {
                 do throws(ServiceError) {
                     let service = try await RunningService.start(definition, port: definition.port ?? FreePort.pick(), context: scoped)
                     started.append(service)
+                    // Released on every path, also when the phases stop before stopServices reports it.
+                    teardown.push("service \(definition.name)") {
+                        await service.stop()
+                        return []
+                    }
                     scoped.variables["service.\(definition.name).url"] = service.url
                     scoped.variables["service.\(definition.name).port"] = String(service.port)
                     suite.cases.append(

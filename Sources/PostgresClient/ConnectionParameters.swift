@@ -45,6 +45,8 @@ public struct ConnectionParameters: Sendable, Hashable, CustomStringConvertible 
 
     /// A password file that never exists: libpq then reads none (not the operator's ~/.pgpass).
     public static let noPasswordFile = "/nonexistent/restore-drill/pgpass"
+    /// A configuration folder that never exists: no system-wide `pg_service.conf` or `psqlrc`.
+    public static let noConfigurationFolder = "/nonexistent/restore-drill/etc"
 
     /// libpq keyword/value pairs: complete, so nothing is left for libpq to fill in from the
     /// environment or a file.
@@ -66,6 +68,8 @@ public struct ConnectionParameters: Sendable, Hashable, CustomStringConvertible 
         var environment = [
             "PGHOST": host, "PGPORT": options["port"] ?? String(port), "PGUSER": user, "PGDATABASE": database,
             "PGAPPNAME": applicationName, "PGCONNECT_TIMEOUT": String(connectTimeout), "PGPASSFILE": Self.noPasswordFile,
+            // psql in a check reads neither the operator's ~/.psqlrc nor the system's psqlrc.
+            "PGSYSCONFDIR": Self.noConfigurationFolder, "PSQLRC": "/dev/null",
         ]
         if let password { environment["PGPASSWORD"] = password }
         for (key, value) in options where key != "port" {

@@ -39,7 +39,8 @@ public struct PgCtlProvisioner: Provisioner {
     /// tried first); every other role must give its password. Returns the server and report notes.
     public func provisionFromBackup(
         _ request: ProvisionRequest, superusers: [String], allowedPreloads: Set<String>,
-        populate: (_ dataDirectory: String, _ tablespaceDirectory: String) async throws -> [String]
+        populate: (_ dataDirectory: String, _ tablespaceDirectory: String, _ contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation)
+            async throws -> [String]
     ) async throws -> (PgCtlServer, [String]) {
         let (binaries, owner) = try await prepare(request)
         let root = try ScratchDirectory.create(root: request.temporaryRoot, owner: owner)
@@ -50,8 +51,9 @@ public struct PgCtlProvisioner: Provisioner {
             quarantined: true, sandbox: sandbox, containmentGap: gap)
         do {
             try server.makeDirectories()
-            try ScratchDirectory.makeDirectory(server.dataDirectory, owner: nil)
-            var notes = try await populate(server.dataDirectory, server.tablespaceDirectory)
+            // The backup is untrusted: it is laid out by the server's account, inside the sandbox.
+            try ScratchDirectory.makeDirectory(server.dataDirectory, owner: owner)
+            var notes = try await populate(server.dataDirectory, server.tablespaceDirectory) { server.serverInvocation($0) }
             notes += try await server.adoptDataDirectory(settings: request.settings, trustedRoles: superusers, allowedPreloads: allowedPreloads)
             return (server, notes)
         } catch {

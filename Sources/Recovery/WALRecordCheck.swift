@@ -20,7 +20,8 @@ public enum WALRecordCheck {
     }
 
     /// Checks the segments of `preflight` in `archive`.
-    public static func check(preflight: WALPreflight, archive: WALArchive, binaries: ServerBinaries) async throws -> Finding {
+    /// `user`: the account pg_waldump reads the (untrusted) archive as; the server's, never root.
+    public static func check(preflight: WALPreflight, archive: WALArchive, binaries: ServerBinaries, user: OSUser? = nil) async throws -> Finding {
         guard preflight.segmentCount > 0, preflight.missing.isEmpty else { return .skipped("no WAL to check") }
         let names = (preflight.first.number...preflight.last.number).map {
             WALSegmentName(timeline: preflight.first.timeline, number: $0, segmentSize: preflight.first.segmentSize)
@@ -32,7 +33,7 @@ public enum WALRecordCheck {
             ToolInvocation(
                 executable: binaries.path("pg_waldump"),
                 arguments: ["--quiet", "--path=\(archive.directory)", preflight.first.description, preflight.last.description],
-                displayName: "pg_waldump"))
+                user: user, displayName: "pg_waldump"))
         return classify(result.standardError, exitCode: result.exitCode, segmentSize: preflight.first.segmentSize, timeline: preflight.first.timeline)
     }
 

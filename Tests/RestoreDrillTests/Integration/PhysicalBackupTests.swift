@@ -200,6 +200,34 @@ struct PhysicalBackupTests {
         #expect(try await ContentDigest.of(path: tablespace) == before, "production's tablespace folder must not change")
     }
 
+    /// A plain-format backup's tablespace links name folders of the machine it was taken on; the
+    /// drill copies them in. Pointed at a folder of the drill host that only root may read, the
+    /// link must not bring that folder into the restored copy: the copy runs as the server's account.
+    @Test func aTablespaceLinkToAHostFolderTheServerAccountCannotReadIsNotCopied() async throws {
+        guard OSUser.isRoot else { return }
+        let fixture = try await PhysicalFixture.make(label: "tblspc-link", batches: 1, format: .plain)
+        defer { fixture.remove() }
+        let privateFolder = "/tmp/rdtest-root-only-\(getpid())"
+        try FileManager.default.createDirectory(atPath: privateFolder + "/PG_15_1", withIntermediateDirectories: true)
+        try "root's secret".write(toFile: privateFolder + "/PG_15_1/id_ed25519", atomically: true, encoding: .utf8)
+        chmod(privateFolder, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: privateFolder) }
+        let links = fixture.catalog + "/base1/pg_tblspc"
+        try FileManager.default.createDirectory(atPath: links, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: links + "/424242", withDestinationPath: privateFolder)
+        var drill = try PhysicalDrill("tblspc-link", fixture: fixture)
+        defer { drill.remove() }
+        drill.expectedRows = fixture.marks.last!.rows
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 3, "\(run.allOutput)")
+        let restore = try drill.cases(ofSuite: "restore").first { $0["status"] as? String == "error" }
+        let message = restore?["message"] as? String ?? ""
+        #expect(message.contains("links to \(privateFolder), which the server's OS account cannot read"), "\(message)")
+        #expect(!run.allOutput.contains("root's secret"))
+    }
+
     @Test(arguments: ["gzip", "lz4", "zstd"])
     func compressedTarBaseBackupsRestore(compression: String) async throws {
         let fixture = try await PhysicalFixture.make(label: "tar-\(compression)", batches: 2, compression: compression)
