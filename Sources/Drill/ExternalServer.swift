@@ -13,7 +13,7 @@ enum ExternalPlanning {
         }
         let dsn = try await reference.resolve()
         SecretMasker.shared.register(dsn)
-        let connection: ConnectionParameters
+        var connection: ConnectionParameters
         do {
             connection = try ConnectionParameters.parse(dsn: dsn)
         } catch {
@@ -34,6 +34,12 @@ enum ExternalPlanning {
         defer { session.close() }
         let version = try await session.serverVersion()
         let number = Int(try await session.query("SHOW server_version_num").value() ?? "") ?? 0
+        if number >= 140000 {
+            // If the drill dies mid-query, the provider's server would run the query on until it
+            // next writes to the vanished client; this makes it look every second (PostgreSQL 14+).
+            let options = [connection.options["options"], "-c client_connection_check_interval=1000"].compactMap { $0 }
+            connection.options["options"] = options.joined(separator: " ")
+        }
         return DrillPlanner.PlannedBackup(
             artifactPath: "", metadata: nil, metadataPath: nil,
             plan: .external(ExternalServerPlan(connection: connection, serverVersion: version)), expectedSize: nil, expectedSHA256: nil,

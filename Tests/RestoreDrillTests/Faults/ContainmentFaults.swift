@@ -1,6 +1,7 @@
 import DrillSupport
 import DrillTestSupport
 import Foundation
+import PostgresClient
 import Provisioning
 
 /// Backups that try to reach production or the drill host, and ends of the drill that no
@@ -46,6 +47,14 @@ enum ContainmentFaults {
     ]
 
     static let lifetimes: [Fault] = [
+        Fault(
+            description: "SIGINT during an external drill's checks", feature: "teardown",
+            expected: Expected(exit: 130, suite: "checks.checks", caseName: "Hangs", status: "error", phrase: "the check was interrupted"),
+            prepare: { try await externalScene("external-sigint", signal: SIGINT) }),
+        Fault(
+            description: "SIGKILL of restore-drill during an external drill's checks", feature: "teardown",
+            expected: Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder"),
+            prepare: { try await externalScene("external-kill", signal: SIGKILL) }),
         Fault(
             description: "SIGKILL of restore-drill mid-restore (pg_ctl)", feature: "teardown",
             expected: Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder"),
@@ -131,6 +140,55 @@ enum ContainmentFaults {
                 left = (try? await ContainerImage.drillContainers()) ?? []
             }
             return left.isEmpty ? [] : ["drill containers left: \(left)"]
+        }
+        return scene
+    }
+}
+
+extension ContainmentFaults {
+    /// A drill of an external server (the managed instance a provider restored; here a server the
+    /// test starts, reached on 127.0.0.1) whose check hangs, and a signal while it runs. Afterwards
+    /// the instance still runs, holds its rows, and has no session of the drill left.
+    static func externalScene(_ label: String, signal: Int32) async throws -> FaultScene {
+        let workspace = try TestWorkspace(label)
+        let instance = try await PgCtlProvisioner().provision(
+            ProvisionRequest(majorVersion: try await TestServer.newestMajor(), listenOnLoopback: true, temporaryRoot: workspace.path))
+        let admin = try await PostgresConnection.connect(instance.connection)
+        _ = try await admin.execute("CREATE TABLE orders (id int); INSERT INTO orders SELECT generate_series(1, 300)")
+        let dsn = "postgresql://\(instance.connection.user):\(instance.connection.password ?? "")@127.0.0.1:\(instance.connection.port)/postgres"
+        try workspace.write(
+            "checks/faults.yaml", "id: faults.hang\nname: Hangs\ntimeout: 10m\nquery: SELECT pg_sleep(600) IS NOT NULL\nexpect: true\n")
+        let drill = """
+            name: managed-instance
+            targets: {rpo: 24h, rto: 15m}
+            postgres:
+              provisioner: external
+              dsn: env:RD_EXTERNAL_DSN
+              allow_hosts: [127.0.0.1]
+            variables: {fault_secret: env:RD_FAULT_SECRET}
+            checks: [./checks]
+            reports: {dir: \(workspace.file("reports"))}
+            """
+        var scene = FaultScene(workspace: workspace)
+        scene.drillPath = try workspace.write("drill.yaml", drill)
+        scene.extraEnvironment = ["RD_EXTERNAL_DSN": dsn]
+        scene.interrupt = ("checks: started", signal)
+        scene.afterRun = {
+            var problems: [String] = []
+            var sessions: Int64 = -1
+            for _ in 0..<50 {
+                sessions = (try? await admin.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'restore-drill' AND pid <> pg_backend_pid()").int()) ?? -1
+                if sessions == 0 { break }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            if sessions != 0 { problems.append("the drill left \(sessions) session(s) on the external server") }
+            let rows = (try? await admin.query("SELECT count(*) FROM orders").int()) ?? -1
+            if rows != 300 { problems.append("the external server's orders changed: \(rows) rows") }
+            return problems
+        }
+        scene.asyncCleanup = {
+            admin.close()
+            _ = await instance.tearDown()
         }
         return scene
     }

@@ -13,6 +13,8 @@ struct FaultScene: Sendable {
     var sources: [String] = []
     /// Extra `run` options.
     var options: [String] = []
+    /// Variables added to the drill's environment.
+    var extraEnvironment: [String: String] = [:]
     /// A signal sent to the drill once a line containing `after` appears (needs --verbose).
     var interrupt: (after: String, signal: Int32)?
     /// Kill the drill's PostgreSQL server (SIGKILL) once a line containing this appears.
@@ -56,7 +58,8 @@ struct FaultScene: Sendable {
         let fired = Atomic<Bool>(false)
         let verbose = interrupt != nil || killServerAfter != nil
         return try await DrillCLI.run(
-            ["run"] + (verbose ? ["--verbose"] : []) + options + [drillPath], workspace: workspace, environment: Self.environment,
+            ["run"] + (verbose ? ["--verbose"] : []) + options + [drillPath], workspace: workspace,
+            environment: Self.environment.merging(extraEnvironment) { $1 },
             onStart: { pid.store($0, ordering: .relaxed) },
             onLine: { line in
                 if let interrupt, line.contains(interrupt.after), !fired.exchange(true, ordering: .relaxed) {
