@@ -27,12 +27,7 @@ extension ConnectionParameters {
             throw PostgresError(code: .connectionFailed, message: "the DSN cannot be parsed: \(reason)", target: SecretMasker.shared.mask(dsn))
         }
         defer { PQconninfoFree(options) }
-        var values: [String: String] = [:]
-        var cursor = options
-        while let keyword = cursor.pointee.keyword {
-            if let value = cursor.pointee.val { values[String(cString: keyword)] = String(cString: value) }
-            cursor += 1
-        }
+        let values = Self.entries(options).reduce(into: [String: String]()) { $0[$1.keyword] = $1.value }
         if let password = values["password"] { SecretMasker.shared.register(password) }
         let refuse = { (message: String) in
             PostgresError(code: .connectionFailed, message: message, target: SecretMasker.shared.mask(dsn))
@@ -72,13 +67,7 @@ extension ConnectionParameters {
     static func compiledDefaults() -> [String: String] {
         guard let options = PQconndefaults() else { return [:] }
         defer { PQconninfoFree(options) }
-        var values: [String: String] = [:]
-        var cursor = options
-        while let keyword = cursor.pointee.keyword {
-            if let value = cursor.pointee.val { values[String(cString: keyword)] = String(cString: value) }
-            cursor += 1
-        }
-        return values
+        return entries(options).reduce(into: [:]) { $0[$1.keyword] = $1.value }
     }
 
     /// For each libpq keyword, the environment variable that sets it for a child (`sslmode` →
@@ -86,12 +75,17 @@ extension ConnectionParameters {
     static let environmentVariables: [String: String] = {
         guard let options = PQconndefaults() else { return [:] }
         defer { PQconninfoFree(options) }
-        var names: [String: String] = [:]
+        return entries(options).reduce(into: [:]) { $0[$1.keyword] = $1.variable }
+    }()
+
+    /// The keyword, value and environment variable of each entry of a libpq option array.
+    static func entries(_ options: UnsafeMutablePointer<PQconninfoOption>) -> [(keyword: String, value: String?, variable: String?)] {
+        var entries: [(String, String?, String?)] = []
         var cursor = options
         while let keyword = cursor.pointee.keyword {
-            if let variable = cursor.pointee.envvar { names[String(cString: keyword)] = String(cString: variable) }
+            entries.append((String(cString: keyword), cursor.pointee.val.map { String(cString: $0) }, cursor.pointee.envvar.map { String(cString: $0) }))
             cursor += 1
         }
-        return names
-    }()
+        return entries
+    }
 }

@@ -55,39 +55,27 @@ enum ContainmentFaults {
             description: "SIGKILL of restore-drill during an external drill's checks", feature: "teardown",
             expected: Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder"),
             prepare: { try await externalScene("external-kill", signal: SIGKILL) }),
-        Fault(
-            description: "SIGKILL of restore-drill mid-restore (pg_ctl)", feature: "teardown",
-            expected: Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder"),
-            prepare: {
-                var scene = try await LogicalFaults.slowRestore("kill-drill")
-                scene.interrupt = ("restore: started", SIGKILL)
-                return scene
-            }),
-        Fault(
-            description: "SIGHUP mid-restore (the terminal or SSH session closed)", feature: "teardown",
-            expected: Expected(exit: 130, suite: "restore", caseName: "restore interrupted", status: "error", phrase: "interrupted"),
-            prepare: {
-                var scene = try await LogicalFaults.slowRestore("sighup")
-                scene.interrupt = ("restore: started", SIGHUP)
-                return scene
-            }),
-        Fault(
-            description: "SIGINT mid-restore (container)", feature: "teardown",
-            expected: Expected(exit: 130, suite: "restore", caseName: "restore interrupted", status: "error", phrase: "interrupted"),
-            prepare: {
-                var scene = try await containerSlowRestore("container-sigint")
-                scene.interrupt = ("restore: started", SIGINT)
-                return scene
-            }),
-        Fault(
-            description: "SIGKILL of restore-drill mid-restore (container)", feature: "teardown",
-            expected: Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder"),
-            prepare: {
-                var scene = try await containerSlowRestore("container-kill")
-                scene.interrupt = ("restore: started", SIGKILL)
-                return scene
-            }),
+        interrupted("SIGKILL of restore-drill mid-restore (pg_ctl)", signal: SIGKILL) { try await LogicalFaults.slowRestore("kill-drill") },
+        interrupted("SIGHUP mid-restore (the terminal or SSH session closed)", signal: SIGHUP) { try await LogicalFaults.slowRestore("sighup") },
+        interrupted("SIGINT mid-restore (container)", signal: SIGINT) { try await containerSlowRestore("container-sigint") },
+        interrupted("SIGKILL of restore-drill mid-restore (container)", signal: SIGKILL) { try await containerSlowRestore("container-kill") },
     ]
+
+    /// `signal` sent to the drill once its restore runs: teardown and exit 130, or for SIGKILL
+    /// (no teardown, no report) nothing left running and `cleanup` removing the folder.
+    static func interrupted(_ description: String, signal: Int32, scene: @escaping @Sendable () async throws -> FaultScene) -> Fault {
+        let expected =
+            signal == SIGKILL
+            ? Expected(exit: 137, suite: "after SIGKILL", caseName: "restore-drill cleanup", status: "removed", phrase: "removed  folder")
+            : Expected(exit: 130, suite: "restore", caseName: "restore interrupted", status: "error", phrase: "interrupted")
+        return Fault(
+            description: description, feature: "teardown", expected: expected,
+            prepare: {
+                var prepared = try await scene()
+                prepared.interrupt = ("restore: started", signal)
+                return prepared
+            })
+    }
 
     /// A plain SQL dump whose body tries a way out, drilled next to production.
     static func attack(_ description: String, sql: String, expected: Expected) -> Fault {
