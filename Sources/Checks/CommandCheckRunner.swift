@@ -1,5 +1,6 @@
 import DrillSupport
 import Foundation
+import Synchronization
 
 /// Runs one `command` check: the restored server in PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE,
 /// the drill in `DRILL_*`, in its own process group (killed with its children on timeout).
@@ -18,12 +19,15 @@ enum CommandCheckRunner {
         }
         environment["DRILL_CHECK_ID"] = check.id
         let outcome: ToolResult
+        // TAP is read as it is printed, whole; only the text kept for the report is capped.
+        let stream = Mutex(TAPStream())
         do {
             outcome = try await ProcessRunner.run(
                 context.contained(
                     ToolInvocation(
                         executable: spec.program, arguments: spec.arguments, environment: environment,
                         workingDirectory: spec.workingDirectory, displayName: "check \(check.id)", captureLimit: outputLimit,
+                        onLine: { line, source in if source == .standardOutput { stream.withLock { $0.consume(line) } } },
                         gracePeriod: .seconds(2))))
         } catch is CancellationError {
             result.message = "was stopped"
@@ -35,7 +39,7 @@ enum CommandCheckRunner {
         let note = outcome.truncated ? "\n[output truncated: the last \(outputLimit / 1024) KiB of each stream are kept]" : ""
         result.standardOutput = SecretMasker.shared.mask(outcome.standardOutput) + (outcome.standardOutput.isEmpty ? "" : note)
         result.standardError = SecretMasker.shared.mask(outcome.standardError)
-        result.tap = TAPParser.parse(outcome.standardOutput)
+        result.tap = stream.withLock { $0.document }
         (result.status, result.message) = judge(outcome, tap: result.tap)
         result.message = SecretMasker.shared.mask(result.message)
         return result

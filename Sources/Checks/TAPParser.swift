@@ -33,38 +33,9 @@ public struct TAPDocument: Sendable, Equatable {
 public enum TAPParser {
     /// The document, or nil when `text` is not TAP (no plan and no test line at the top level).
     public static func parse(_ text: String) -> TAPDocument? {
-        var document = TAPDocument(plannedCount: nil, skipAllReason: nil, tests: [], bailOut: nil)
-        var inYAML = false
-        var sawTAP = false
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = String(raw)
-            if inYAML {
-                if line.trimmingCharacters(in: .whitespaces) == "..." {
-                    inYAML = false
-                } else if !document.tests.isEmpty {
-                    document.tests[document.tests.count - 1].diagnostics += line.trimmingPrefix(2) + "\n"
-                }
-                continue
-            }
-            if line.hasPrefix("  ---"), !document.tests.isEmpty {
-                inYAML = true
-                continue
-            }
-            if line.hasPrefix("TAP version") {
-                sawTAP = true
-            } else if let plan = parsePlan(line) {
-                sawTAP = true
-                document.plannedCount = plan.count
-                document.skipAllReason = plan.skipReason
-            } else if line.hasPrefix("Bail out!") {
-                sawTAP = true
-                document.bailOut = line.dropFirst("Bail out!".count).trimmingCharacters(in: .whitespaces)
-            } else if let test = parseTest(line, next: document.tests.count + 1) {
-                sawTAP = true
-                document.tests.append(test)
-            }
-        }
-        return sawTAP ? document : nil
+        var stream = TAPStream()
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) { stream.consume(String(line)) }
+        return stream.document
     }
 
     static func parsePlan(_ line: String) -> (count: Int, skipReason: String?)? {
@@ -118,6 +89,64 @@ public enum TAPParser {
         return TAPTest(
             number: number, description: description.replacingOccurrences(of: "\\#", with: "#"), outcome: outcome,
             directive: directive.map { $0.trimmingCharacters(in: .whitespaces) }, diagnostics: "")
+    }
+}
+
+/// TAP read line by line as a program prints it, so the whole stream counts however long it is
+/// (only the text kept for the report is capped). Diagnostics that follow a test, a YAML block or
+/// `#` comment lines (pgTAP's `# Failed test` / `#   have:` / `#   want:`), belong to that test.
+public struct TAPStream: Sendable {
+    /// Diagnostics kept per test.
+    static let diagnosticsLimit = 8 * 1024
+
+    private var current = TAPDocument(plannedCount: nil, skipAllReason: nil, tests: [], bailOut: nil)
+    private var inYAML = false
+    private var sawTAP = false
+
+    /// An empty stream.
+    public init() {}
+
+    /// The document so far, or nil while nothing of it was TAP.
+    public var document: TAPDocument? { sawTAP ? current : nil }
+
+    /// Reads one line (without its newline).
+    public mutating func consume(_ line: String) {
+        if inYAML {
+            if line.trimmingCharacters(in: .whitespaces) == "..." {
+                inYAML = false
+            } else {
+                appendDiagnostic(line.trimmingPrefix(2))
+            }
+            return
+        }
+        if line.hasPrefix("  ---"), !current.tests.isEmpty {
+            inYAML = true
+            return
+        }
+        if line.hasPrefix("TAP version") {
+            sawTAP = true
+        } else if let plan = TAPParser.parsePlan(line) {
+            sawTAP = true
+            current.plannedCount = plan.count
+            current.skipAllReason = plan.skipReason
+        } else if line.hasPrefix("Bail out!") {
+            sawTAP = true
+            current.bailOut = line.dropFirst("Bail out!".count).trimmingCharacters(in: .whitespaces)
+        } else if let test = TAPParser.parseTest(line, next: current.tests.count + 1) {
+            sawTAP = true
+            current.tests.append(test)
+        } else if line.hasPrefix("#") {
+            var text = line.dropFirst()
+            if text.first == " " { text = text.dropFirst() }
+            appendDiagnostic(String(text))
+        }
+    }
+
+    private mutating func appendDiagnostic(_ text: String) {
+        guard !current.tests.isEmpty else { return }
+        let index = current.tests.count - 1
+        guard current.tests[index].diagnostics.utf8.count < Self.diagnosticsLimit else { return }
+        current.tests[index].diagnostics += text + "\n"
     }
 }
 

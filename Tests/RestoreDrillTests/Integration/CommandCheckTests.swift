@@ -85,3 +85,40 @@ struct CommandCheckTests {
         #expect(cases.last?["name"] as? String == "pgTAP schema tests: invoices restored")
     }
 }
+
+extension CommandCheckTests {
+    /// psql exits 0 whatever the assertions say, and 3,000 of them print far more than the 64 KiB
+    /// kept for the report: the stream is read whole, so the early failure counts and keeps its
+    /// pgTAP diagnostics.
+    @Test func aLongPgTAPRunThroughPsqlFailsOnAnEarlyNotOk() async throws {
+        var sample = try await SampleDrill.prepare("pgtap-psql")
+        defer { sample.remove() }
+        try sample.workspace.write(
+            "pgtap/many.sql",
+            """
+            BEGIN;
+            CREATE EXTENSION IF NOT EXISTS pgtap;
+            SELECT plan(3000);
+            SELECT is((SELECT count(*)::int FROM app.users), -1, 'users were counted before the others');
+            SELECT ok(true, 'assertion number ' || g || ' about the restored copy, with a long description') FROM generate_series(2, 3000) g;
+            SELECT * FROM finish();
+            ROLLBACK;
+            """)
+        try sample.workspace.write(
+            "pgtap/pgtap.yaml",
+            "id: pgtap.many\nname: Many assertions\nkind: command\nrun: psql\nargs: [-XAtq, -v, ON_ERROR_STOP=1, -f, many.sql]\ntimeout: 120s\n")
+        sample.drill.checks = [sample.workspace.file("pgtap")]
+
+        let run = try await sample.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let cases = try sample.cases(ofSuite: "checks.pgtap")
+        #expect(cases.count == 3000, "every assertion is a case: \(cases.count)")
+        let failed = cases.filter { $0["status"] as? String == "failed" }
+        #expect(failed.count == 1)
+        #expect(failed.first?["name"] as? String == "Many assertions: users were counted before the others")
+        let detail = failed.first?["detail"] as? String ?? ""
+        #expect(detail.contains("have: 2001") && detail.contains("want: -1"), "\(detail)")
+        #expect(cases[1]["detail"] == nil, "the next test does not get the failure's diagnostics")
+    }
+}

@@ -27,6 +27,14 @@ struct TAPParserTests {
         #expect(tap.problems.isEmpty)
     }
 
+    @Test func commentDiagnosticsBelongToTheTestBeforeThem() throws {
+        let tap = try #require(
+            TAPParser.parse("# header comment\n1..3\nok 1 - a\nnot ok 2 - b\n# Failed test 2: \"b\"\n#         have: 1\n#         want: 2\nok 3 - c\n"))
+        #expect(tap.tests[0].diagnostics.isEmpty)
+        #expect(tap.tests[1].diagnostics == "Failed test 2: \"b\"\n        have: 1\n        want: 2\n")
+        #expect(tap.tests[2].diagnostics.isEmpty)
+    }
+
     @Test func aPlanTheTestsDoNotMatchIsAProblem() throws {
         let tap = try #require(TAPParser.parse("1..3\nok 1\nok 2\n"))
         #expect(tap.problems == ["the plan announced 3 test(s) but 2 ran"])
