@@ -81,6 +81,16 @@ public struct DrillRunner: Sendable {
             }
             suite.cases.append(
                 ReportCase(name: "PostgreSQL \(result.0.majorVersion) binaries found", status: .passed, output: "\(result.0.serverBinaries.directory) (\(result.0.serverBinaries.version))"))
+            // Before anything is restored: the verdict must have somewhere to go.
+            let reports = DrillPlanner.reportsDirectory(file, options: options)
+            do {
+                try ReportsFolder.claim(reports, sources: Self.sources(of: result.0))
+            } catch {
+                state.reportsRefused = true
+                throw error
+            }
+            state.reportsClaimed = reports
+            suite.cases.append(ReportCase(name: "reports folder is writable and this drill's alone", status: .passed, output: reports))
             return result
         }
         state.plan = plan
@@ -205,6 +215,13 @@ public struct DrillRunner: Sendable {
         return verification
     }
 
+    /// Folders of the backup that the reports must stay out of.
+    static func sources(of plan: DrillPlan) -> [String] {
+        var sources = [plan.artifactPath]
+        if let physical = plan.physical { sources += [physical.archive.directory, physical.choice.backup.directory] }
+        return sources
+    }
+
     /// Unwinds the drill's teardown stack (outside cancellation) into the teardown suite.
     private func tearDown(_ stack: TeardownStack, recorder: PhaseRecorder) async {
         progress.phaseStarted("teardown")
@@ -239,15 +256,20 @@ public struct DrillRunner: Sendable {
             fallbackName: state.file?.name ?? "unnamed drill")
         report.objects = state.objects
         var paths: [String] = []
+        var finalCode = exitCode
         let directory = state.file.map { DrillPlanner.reportsDirectory($0, options: options) } ?? options.reportsDirectory
-        if let directory {
+        // A folder another drill holds, or one inside a backup, is never written.
+        if let directory, !state.reportsRefused {
             do {
                 paths = try ReportWriter.write(report, to: directory)
             } catch {
                 FileHandle.standardError.write(Data("restore-drill: cannot write reports to \(directory): \(YAMLValue.describe(error))\n".utf8))
+                // A verdict that cannot be delivered is the harness's failure, whatever it was.
+                if finalCode != .interrupted { finalCode = .harness }
             }
         }
-        return DrillOutcome(report: report, exitCode: exitCode, reportPaths: paths, keepInstructions: keepInstructions)
+        if let claimed = state.reportsClaimed { ReportsFolder.release(claimed) }
+        return DrillOutcome(report: report, exitCode: finalCode, reportPaths: paths, keepInstructions: keepInstructions)
     }
 }
 
@@ -257,6 +279,10 @@ struct DrillState {
     var plan: DrillPlan?
     var verification: ArtifactVerification?
     private(set) var server: (any ProvisionedServer)?
+    /// The reports folder this drill locked (nil until the plan claimed it).
+    var reportsClaimed: String?
+    /// True when the reports folder was refused (in use, inside a backup, not writable).
+    var reportsRefused = false
     /// Everything acquired, released in reverse at the end.
     let teardown = TeardownStack()
     /// Set by `--keep` at the end: the server's entry then leaves it running.
