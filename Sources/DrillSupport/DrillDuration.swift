@@ -12,7 +12,7 @@ public enum DrillDuration {
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !trimmed.isEmpty else { return nil }
-        if let plain = Double(trimmed), plain >= 0 { return .milliseconds(Int64((plain * 1000).rounded())) }
+        if let plain = Double(trimmed), plain >= 0 { return milliseconds(plain) }
         var total = 0.0
         var rest = Substring(trimmed)
         while !rest.isEmpty {
@@ -24,7 +24,14 @@ public enum DrillDuration {
             rest = rest.dropFirst(letters.count)
             total += value * unit.seconds
         }
-        return .milliseconds(Int64((total * 1000).rounded()))
+        return milliseconds(total)
+    }
+
+    /// Durations up to 100 years; longer ones (or `1e400s`) are no durations a drill means, and
+    /// would overflow the conversion (found by the fuzzer: a 70-digit timeout trapped).
+    static func milliseconds(_ seconds: Double) -> Duration? {
+        guard seconds.isFinite, seconds >= 0, seconds <= 100 * 365 * 86400 else { return nil }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
     /// A short human form: `850ms`, `12.3s`, `4m05s`, `2h03m`.

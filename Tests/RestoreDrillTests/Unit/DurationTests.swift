@@ -21,4 +21,10 @@ struct DurationTests {
         #expect(DrillDuration.format(.seconds(245)) == "4m05s")
         #expect(DrillDuration.format(.seconds(7380)) == "2h03m")
     }
+
+    /// Found by the fuzzer: the conversion to milliseconds trapped on numbers past Int64.
+    @Test(arguments: [String(repeating: "1", count: 70), "1e30s", "9999999999999999999999h", "inf", "nan"])
+    func aDurationTooLongToMeanAnythingIsNotADuration(text: String) {
+        #expect(DrillDuration.parse(text) == nil)
+    }
 }
