@@ -33,11 +33,17 @@ enum ObjectFaults {
             expected: Expected(exit: 3, suite: "objects", caseName: "object store compared", status: "error", phrase: "cannot connect"),
             prepare: {
                 var scene = try await ObjectFaults.scene("objdown", fill: [])
-                // The drill file points at a port nothing listens on.
+                // The drill file points at a port held bound and not listening: refused for as
+                // long as the row runs (a released port could be taken by a parallel test).
                 let text = try String(contentsOfFile: scene.drillPath, encoding: .utf8)
-                let closed = FreePort.pick()
+                let closed = try SilentListener(listening: false)
                 scene.drillPath = try scene.workspace.write(
-                    "drill.yaml", text.replacingOccurrences(of: #"endpoint: http://127.0.0.1:\d+"#, with: "endpoint: http://127.0.0.1:\(closed)", options: .regularExpression))
+                    "drill.yaml", text.replacingOccurrences(of: #"endpoint: http://127.0.0.1:\d+"#, with: "endpoint: http://127.0.0.1:\(closed.port)", options: .regularExpression))
+                let stopServer = scene.cleanup
+                scene.cleanup = {
+                    closed.close()
+                    stopServer?()
+                }
                 return scene
             }),
     ]

@@ -125,9 +125,12 @@ struct BuiltInKindParsingTests {
     }
 
     @Test func transportFailuresAreTypedErrors() async throws {
-        // Nothing listens on a port we just released: connect fails at once.
+        // A port we hold bound but do not listen on refuses connections, and no
+        // other test can start listening on it meanwhile (a released port could be).
+        let refusing = try SilentListener(listening: false)
+        defer { refusing.close() }
         let closed = try await #require(throws: HTTPError.self) {
-            try await HTTPClient.send(HTTPRequest(url: "http://127.0.0.1:\(Self.unusedPort())/", timeout: .seconds(5)))
+            try await HTTPClient.send(HTTPRequest(url: "http://127.0.0.1:\(refusing.port)/", timeout: .seconds(5)))
         }
         #expect(closed.code == .connect)
         #expect(closed.isTransient)
@@ -141,20 +144,15 @@ struct BuiltInKindParsingTests {
         #expect(silent.code == .timeout)
         #expect(ContinuousClock.now - start < .seconds(5))
     }
-
-    static func unusedPort() -> Int {
-        let listener = try? SilentListener()
-        defer { listener?.close() }
-        return listener?.port ?? 9
-    }
 }
 
-/// A TCP socket on 127.0.0.1 that accepts connections (the kernel backlog does) and never answers.
+/// A TCP socket on 127.0.0.1 that accepts connections (the kernel backlog does) and never answers;
+/// or, not listening, a port held so that connecting to it is refused.
 final class SilentListener: Sendable {
     let descriptor: Int32
     let port: Int
 
-    init() throws {
+    init(listening: Bool = true) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.descriptor = descriptor
         var address = sockaddr_in()
@@ -163,7 +161,7 @@ final class SilentListener: Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(descriptor, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
+        guard bound == 0, !listening || listen(descriptor, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
