@@ -32,6 +32,8 @@ public struct DrillFile: Sendable {
         public var walArchive: String?
         /// Physical: force one base backup of the catalog by folder name.
         public var select: String?
+        /// What the backup holds on purpose; a backup that holds less than this fails.
+        public var content: DeclaredContent = .full
 
         /// True for `basebackup`.
         public var isPhysical: Bool { format == "basebackup" }
@@ -154,7 +156,7 @@ public enum DrillFileParser {
     }
 
     static func parseBackup(_ node: YAMLValue) throws(ConfigError) -> DrillFile.Backup {
-        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database", "wal_archive", "select"])
+        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database", "wal_archive", "select", "content"])
         let format = try node["format"]?.string() ?? "pg_dump"
         guard format == "pg_dump" || format == "basebackup" else {
             throw try node.required("format").error("unknown backup format '\(format)'; expected pg_dump or basebackup")
@@ -180,9 +182,17 @@ public enum DrillFileParser {
             guard value >= 0 else { throw sizeNode.error("a size cannot be negative") }
             size = Int64(value)
         }
-        return DrillFile.Backup(
+        var backup = DrillFile.Backup(
             format: format, location: location, metadata: try node["metadata"]?.string(), sha256: sha256, size: size,
             database: try node["database"]?.string(), walArchive: try node["wal_archive"]?.string(), select: try node["select"]?.string())
+        if let contentNode = node["content"] {
+            let text = try contentNode.string()
+            guard let content = DeclaredContent(rawValue: text) else {
+                throw contentNode.error("unknown backup content '\(text)'; expected \(DeclaredContent.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            backup.content = content
+        }
+        return backup
     }
 
     static func validateLocation(_ location: String, node: YAMLValue) throws(ConfigError) {

@@ -109,6 +109,12 @@ public struct DrillRunner: Sendable {
         case .external(let external): server = try await connectExternal(plan, external, recorder: recorder, state: &state)
         }
 
+        if case .logical(let logical) = plan.backup, let restored = state.restored {
+            try await recorder.phase("completeness") { suite in
+                suite.cases += try await CompletenessPhase.cases(plan, logical, server: server, restored: restored) { progress.detail($0) }
+            }
+        }
+
         try await recorder.phase("quarantine") { suite in
             let physical: Bool
             if case .physical = plan.backup { physical = true } else { physical = false }
@@ -297,6 +303,8 @@ struct DrillState {
     var serverVersion: String?
     var rtoSeconds: Double?
     var recovery: RecoveryOutcome?
+    /// What the restore did (logical backups).
+    var restored: RestoreOutcome?
     var services: [RunningService] = []
     var objects: DrillReport.Objects?
 }

@@ -36,6 +36,7 @@ extension DrillRunner {
             let start = ContinuousClock.now
             do {
                 let outcome = try await method.restore(into: server) { progress.detail($0) }
+                state.restored = outcome
                 // Said, not hidden: what in the backup ran during the restore ran with superuser rights.
                 let containment = server.sandbox.map { "inside \($0)" } ?? "with the quarantine settings as the only containment (\(server.containmentGap ?? "no sandbox"))"
                 let superuser =

@@ -29,7 +29,8 @@ public enum SampleDatabase {
     /// Makes a backup of the sample app in `directory` as `app.<ext>`.
     public static func makeBackup(
         fixtures: String, into directory: String, format: DumpFormat = .custom, compression: Compression = .none,
-        adminPassword: String? = nil, serverUser: String = "postgres", progress: (@Sendable (String) -> Void)? = nil
+        adminPassword: String? = nil, serverUser: String = "postgres", dumpArguments: [String] = [], fingerprints: Bool = false,
+        progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> SampleBackup {
         guard let major = await ServerBinaries.installedMajors().first else {
             throw ProvisionError(.binariesNotFound, "no PostgreSQL server binaries are installed; scripts/bootstrap installs them")
@@ -41,7 +42,7 @@ public enum SampleDatabase {
         do {
             let backup = try await load(
                 source: source, fixtures: fixtures, directory: directory, format: format, compression: compression,
-                password: password, progress: progress)
+                password: password, dumpArguments: dumpArguments, fingerprints: fingerprints, progress: progress)
             _ = await source.tearDown()
             return backup
         } catch {
@@ -52,7 +53,7 @@ public enum SampleDatabase {
 
     private static func load(
         source: any ProvisionedServer, fixtures: String, directory: String, format: DumpFormat, compression: Compression,
-        password: String, progress: (@Sendable (String) -> Void)?
+        password: String, dumpArguments: [String], fingerprints: Bool, progress: (@Sendable (String) -> Void)?
     ) async throws -> SampleBackup {
         let admin = try await PostgresConnection.connect(source.connection)
         _ = try await admin.execute("CREATE DATABASE app")
@@ -80,7 +81,7 @@ public enum SampleDatabase {
         progress?("pg_dump --format=\(format.rawValue)")
         let dump = try await ProcessRunner.run(
             ToolInvocation(
-                executable: source.binaries.path("pg_dump"), arguments: ["--format=\(format.rawValue)", "--file=\(artifact)", "app"],
+                executable: source.binaries.path("pg_dump"), arguments: ["--format=\(format.rawValue)", "--file=\(artifact)"] + dumpArguments + ["app"],
                 environment: environment, displayName: "pg_dump"))
         guard dump.succeeded else { throw RestoreError(.error, step: "pg_dump", "pg_dump \(dump.terminationDescription): \(dump.standardError)") }
         if let tool = compression.tool {
@@ -91,7 +92,15 @@ public enum SampleDatabase {
             try FileManager.default.removeItem(atPath: artifact)
             artifact += "." + suffix
         }
-        let (_, metadataPath) = try await BackupRecorder.record(artifactPath: artifact, pgRestore: source.binaries.path("pg_restore"))
+        let metadataPath: String
+        if fingerprints {
+            // Nothing writes to the source after the dump: its fingerprints now are the dump's.
+            let recorded = try await BackupRecording.record(
+                artifact: artifact, output: nil, source: .init(parameters: source.connection.with(database: "app"), moment: .now))
+            metadataPath = recorded.1
+        } else {
+            metadataPath = try await BackupRecorder.record(artifactPath: artifact, pgRestore: source.binaries.path("pg_restore")).1
+        }
         return SampleBackup(artifactPath: artifact, metadataPath: metadataPath, adminPassword: password, serverVersion: version)
     }
 

@@ -28,6 +28,8 @@ public struct BackupMetadata: Sendable, Codable, Equatable {
     public var database: String?
     /// Who wrote the metadata.
     public var recordedBy: String = "restore-drill"
+    /// What the dump holds (objects, rows; with `record --source`, the source's fingerprints).
+    public var inventory: BackupInventory?
 
     /// Creates metadata.
     public init(
@@ -47,7 +49,7 @@ public struct BackupMetadata: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", artifact, format, compression, size, sha256
         case createdAt = "created_at", serverVersion = "server_version", database
-        case recordedBy = "recorded_by"
+        case recordedBy = "recorded_by", inventory
     }
 
     /// The sidecar path for an artifact.

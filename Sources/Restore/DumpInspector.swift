@@ -99,7 +99,14 @@ public enum DumpInspector {
     }
 
     static func archiveHeader(path: String, compression: Compression, pgRestore: String) async throws(RestoreError) -> DumpHeader {
-        let list = ToolInvocation(executable: pgRestore, arguments: ["--list"] + (compression == .none ? [path] : []), displayName: "pg_restore --list")
+        parseTOCHeader(try await list(path: path, compression: compression, pgRestore: pgRestore))
+    }
+
+    /// What `pg_restore --list` prints for the archive (through its decompressor when compressed).
+    static func list(path: String, compression: Compression, pgRestore: String) async throws(RestoreError) -> String {
+        // The whole table of contents is read: its head is what the inventory is made of.
+        var list = ToolInvocation(executable: pgRestore, arguments: ["--list"] + (compression == .none ? [path] : []), displayName: "pg_restore --list")
+        list.captureLimit = 256 << 20
         let result: ToolResult
         do {
             if let tool = compression.tool {
@@ -118,7 +125,10 @@ public enum DumpInspector {
                 "pg_restore cannot read the archive's table of contents: \(firstErrorLine(result.standardError) ?? result.terminationDescription). The archive is damaged or incomplete.",
                 detail: result.standardError)
         }
-        return parseTOCHeader(result.standardOutput)
+        guard !result.truncated else {
+            throw RestoreError(.error, step: "format", "the archive's table of contents is longer than 256 MiB: restore-drill cannot read it whole")
+        }
+        return result.standardOutput
     }
 
     /// Parses the `;`-comment header of `pg_restore --list`.

@@ -36,14 +36,20 @@ public struct LogicalRestore: RestoreMethod {
     {
         try await createDatabase(on: server)
         var details: [String] = []
+        var inventory: BackupInventory?
+        var databases = [database]
         let environment = server.connection.with(database: database).libpqEnvironment
         if inspection.format.usesPgRestore {
             let source = try await stagedArchive(server: server, progress: progress)
             details += try await runPgRestore(source: source, server: server, environment: environment, progress: progress)
         } else {
-            details += try await runPsql(server: server)
+            let (lines, outcome) = try await runPsql(server: server)
+            details += lines
+            inventory = outcome.inventory
+            databases = outcome.databases
         }
-        return RestoreOutcome(database: database, details: details)
+        // `pg_dump --create` connects to the database it creates: its objects are there.
+        return RestoreOutcome(database: databases.last ?? database, details: details, inventory: inventory, databases: databases)
     }
 
     private func createDatabase(on server: any ProvisionedServer) async throws {
@@ -162,13 +168,14 @@ public struct LogicalRestore: RestoreMethod {
         }
     }
 
-    private func runPsql(server: any ProvisionedServer) async throws -> [String] {
+    private func runPsql(server: any ProvisionedServer) async throws -> ([String], PlainSQLRestore.Outcome) {
         let roleNotes = try await createReferencedRoles(on: server)
         let outcome = try await PlainSQLRestore(artifactPath: artifactPath, compression: inspection.compression, database: database, server: server).run()
         let databases = outcome.databases.count > 1 ? " in \(outcome.databases.count) sessions (\(outcome.databases.joined(separator: " → ")))" : ""
-        return roleNotes + [
+        let lines = roleNotes + [
             "psql \(server.binaries.version) ran the plain SQL dump in restricted mode (no backslash command of the dump runs) with ON_ERROR_STOP\(databases)"
         ]
+        return (lines, outcome)
     }
 
     /// Turns a failed restore tool into a failure (the backup is bad) or an error (we could not

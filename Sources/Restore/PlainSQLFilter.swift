@@ -29,8 +29,6 @@ public struct PlainSQLFilter: Sendable {
     }
 
     private(set) var inCopy = false
-    /// True once pg_dump's completion trailer (`-- PostgreSQL database dump complete`) was seen.
-    public private(set) var sawCompletionTrailer = false
 
     /// A filter at the start of a dump.
     public init() {}
@@ -43,10 +41,6 @@ public struct PlainSQLFilter: Sendable {
         }
         if line.hasPrefix("COPY "), line.hasSuffix("FROM stdin;") || line.hasSuffix("FROM stdin;\r") {
             inCopy = true
-            return .pass
-        }
-        if line.hasPrefix("-- PostgreSQL database dump complete") {
-            sawCompletionTrailer = true
             return .pass
         }
         let trimmed = line.drop { $0 == " " || $0 == "\t" }

@@ -17,7 +17,8 @@ struct PlainSQLRestore {
     /// What the restore did: the databases it ran in and whether the dump was complete.
     struct Outcome {
         var databases: [String]
-        var sawCompletionTrailer: Bool
+        /// What the dump held, as it streamed by.
+        var inventory: BackupInventory
     }
 
     func run() async throws -> Outcome {
@@ -36,6 +37,7 @@ struct PlainSQLRestore {
         let source = try await DumpSource.open(path: artifactPath, compression: compression)
         running.add(source.cancel)
         var filter = PlainSQLFilter()
+        var scanner = PlainDumpScanner()
         var databases = [database]
         var session = try PsqlSession.start(server: server, database: database, key: key)
         running.add(session.cancel)
@@ -57,9 +59,19 @@ struct PlainSQLRestore {
             var index = 0
             while let newline = pending[index...].firstIndex(of: UInt8(ascii: "\n")) {
                 index = newline + 1
-                let action =
-                    Self.quickPass(pending, lineStart, inCopy: filter.inCopy)
-                    ? .pass : filter.classify(Substring(decoding: pending[lineStart..<newline], as: UTF8.self))
+                let action: PlainSQLFilter.Action
+                if Self.quickPass(pending, lineStart, inCopy: filter.inCopy) {
+                    action = .pass
+                    if filter.inCopy {
+                        scanner.countRow()
+                    } else if pending[lineStart] != UInt8(ascii: "\n"), pending[lineStart] != UInt8(ascii: "\r") {
+                        scanner.sawStatement()
+                    }
+                } else {
+                    let line = Substring(decoding: pending[lineStart..<newline], as: UTF8.self)
+                    scanner.observe(line)
+                    action = filter.classify(line)
+                }
                 switch action {
                 case .pass: output += pending[lineStart..<index]
                 case .drop: break
@@ -81,6 +93,7 @@ struct PlainSQLRestore {
             if let problem = await session.write(output) { failure = problem; break }
         }
         if failure == nil, !pending.isEmpty {
+            scanner.observe(Substring(decoding: pending, as: UTF8.self))
             switch filter.classify(Substring(decoding: pending, as: UTF8.self)) {
             case .refuse(let reason): failure = RestoreError(.failure, step: "psql", "\(reason). The backup was not restored.")
             case .drop, .connect: break
@@ -92,7 +105,7 @@ struct PlainSQLRestore {
         let sessionProblem = try await session.finish()
         let sourceProblem = await source.close(stoppedEarly: failure != nil || sessionProblem != nil)
         if let failure = sessionProblem ?? failure ?? sourceProblem { throw failure }
-        return Outcome(databases: databases, sawCompletionTrailer: filter.sawCompletionTrailer)
+        return Outcome(databases: databases, inventory: scanner.result)
     }
 
     /// Most lines need no look: anything outside COPY data that starts with neither `\`, `C`,
@@ -231,13 +244,18 @@ final class DumpSource: @unchecked Sendable {
             }
             return DumpSource(descriptor: descriptor, decompressor: nil, tool: nil, path: path)
         }
+        return try open(producer: ToolInvocation(executable: tool, arguments: ["-dc", "--", path], displayName: "\(tool) -dc"), path: path)
+    }
+
+    /// The standard output of `producer` (a decompressor, `pg_restore -f -`), read as it runs.
+    static func open(producer: ToolInvocation, path: String) throws -> DumpSource {
         var descriptors: [Int32] = [0, 0]
         guard pipe(&descriptors) == 0 else { throw RestoreError(.error, step: "decompress", "cannot create a pipe: \(String(cString: strerror(errno)))") }
         _ = fcntl(descriptors[0], F_SETFD, FD_CLOEXEC)
-        var invocation = ToolInvocation(executable: tool, arguments: ["-dc", "--", path], displayName: "\(tool) -dc")
+        var invocation = producer
         invocation.pipeOutput = descriptors[1]
         let task = Task { try? await ProcessRunner.run(invocation) }
-        return DumpSource(descriptor: descriptors[0], decompressor: task, tool: tool, path: path)
+        return DumpSource(descriptor: descriptors[0], decompressor: task, tool: producer.displayName, path: path)
     }
 
     /// Stops the decompressor.
@@ -265,7 +283,7 @@ final class DumpSource: @unchecked Sendable {
         if stoppedEarly { return nil }
         return RestoreError(
             .failure, step: "decompress",
-            "\(tool) cannot decompress \(path): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)). The artifact is damaged or truncated.",
+            "\(tool) cannot read \(path) to the end: \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)). The artifact is damaged or truncated.",
             detail: result.standardError)
     }
 }

@@ -3,6 +3,7 @@ import Drill
 import DrillSupport
 import Foundation
 import Logging
+import Synchronization
 
 @main
 enum Entry {
@@ -136,21 +137,70 @@ struct Init: AsyncParsableCommand {
 
 struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record a backup's size, SHA-256, format and server version right after it is taken.",
-        discussion: "Writes ARTIFACT.restore-drill.json, which drills verify the artifact against.")
+        abstract: "Record a backup's size, SHA-256, format, server version and inventory right after it is taken.",
+        discussion: """
+            Writes ARTIFACT.restore-drill.json, which drills verify the artifact against: its checksum, and for a
+            pg_dump what it holds (objects by kind, the rows of every table), read from the artifact itself.
+
+            With --source, also the source database's data fingerprints (each table's row count and content
+            digest), taken in the same snapshot as the dump: give --snapshot ID (your pg_dump --snapshot=ID,
+            its exporting transaction still open), or --dump FORMAT (record runs pg_dump into ARTIFACT itself),
+            or --snapshot now when nothing has written to the source since the dump. Drills then compare the
+            restored tables with them exactly. The source is only read, in a READ ONLY transaction.
+            """)
 
     @Argument(help: "The pg_dump artifact (file or directory).") var artifact: String
     @Option(name: .shortAndLong, help: "Write the metadata here instead of next to the artifact.") var output: String?
+    @Option(name: .long, help: "The source database (a DSN, or env:NAME / file:PATH holding one) to fingerprint.") var source: String?
+    @Option(name: .long, help: "The snapshot the dump was taken in (pg_export_snapshot()), or 'now'.") var snapshot: String?
+    @Option(name: .long, help: "Run pg_dump --format FORMAT of --source into ARTIFACT in the fingerprinted snapshot.") var dump: String?
+
+    func validate() throws {
+        if source != nil, (snapshot == nil) == (dump == nil) {
+            throw ValidationError("--source needs exactly one of --snapshot ID, --snapshot now or --dump FORMAT: fingerprints of another moment than the dump's would not match it")
+        }
+        if source == nil, snapshot != nil || dump != nil { throw ValidationError("--snapshot and --dump need --source") }
+    }
 
     func run() async throws {
         do {
-            let (metadata, path) = try await BackupRecording.record(artifact: artifact, output: output)
+            let moment: BackupRecording.Moment? =
+                if let dump { .dump(format: dump) } else if let snapshot { snapshot == "now" ? .now : .snapshot(snapshot) } else { nil }
+            var recordSource: BackupRecording.Source?
+            if let source, let moment { recordSource = BackupRecording.Source(dsn: source, moment: moment) }
+            let progress = ProgressLine()
+            let (metadata, path, warnings) = try await BackupRecording.record(
+                artifact: artifact, output: output, source: recordSource, progress: { progress.show($0) })
+            progress.clear()
             let kind = metadata.dumpFormat.map { "\($0.rawValue) dump" } ?? "base backup"
             Swift.print("Recorded \(path): \(kind), \(ByteCount(metadata.size)), sha256 \(metadata.sha256)")
+            if let inventory = metadata.inventory {
+                Swift.print("It holds \(inventory.summary)\(inventory.fingerprints.map { "; fingerprints of \($0.tables.count) source table(s) at snapshot \($0.snapshot ?? "?")" } ?? "")")
+            }
+            for warning in warnings { FileHandle.standardError.write(Data("restore-drill: warning: \(warning)\n".utf8)) }
         } catch {
             throw Conclusion.fail(error)
         }
     }
+}
+
+/// One line of progress on standard error, rewritten in place on a terminal.
+final class ProgressLine: Sendable {
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    func show(_ text: String) {
+        guard terminal else { return }
+        let now = ContinuousClock.now
+        let due = last.withLock { previous in
+            guard previous.map({ now - $0 > .milliseconds(200) }) ?? true else { return false }
+            previous = now
+            return true
+        }
+        if due { FileHandle.standardError.write(Data("\r\u{1B}[K\(text.prefix(100))".utf8)) }
+    }
+
+    func clear() { if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }
 
 struct Demo: AsyncParsableCommand {

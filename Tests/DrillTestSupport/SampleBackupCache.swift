@@ -24,8 +24,8 @@ public actor SampleBackupCache {
     public static let adminPassword = "drill-admin-" + String(UUID().uuidString.prefix(8)).lowercased()
 
     /// A backup of the sample app in `format` with outer `compression`.
-    public func backup(format: DumpFormat = .custom, compression: Compression = .none) async throws -> SampleBackup {
-        let key = "\(format.rawValue)-\(compression.rawValue)"
+    public func backup(format: DumpFormat = .custom, compression: Compression = .none, variant: SampleVariant = .plain) async throws -> SampleBackup {
+        let key = "\(format.rawValue)-\(compression.rawValue)\(variant.key)"
         if let existing = backups[key] { return try await existing.value }
         let target = directory + "/" + key
         let task = Task {
@@ -33,15 +33,17 @@ public actor SampleBackupCache {
             chmod(target, 0o755)
             return try await SampleDatabase.makeBackup(
                 fixtures: RepositoryPaths.fixtures, into: target, format: format, compression: compression,
-                adminPassword: Self.adminPassword)
+                adminPassword: Self.adminPassword, dumpArguments: variant.dumpArguments, fingerprints: variant.fingerprints)
         }
         backups[key] = task
         return try await task.value
     }
 
     /// Copies a cached backup (artifact and sidecar) into `workspace`; returns the new artifact path.
-    public func copy(format: DumpFormat = .custom, compression: Compression = .none, into workspace: TestWorkspace) async throws -> String {
-        let source = try await backup(format: format, compression: compression)
+    public func copy(
+        format: DumpFormat = .custom, compression: Compression = .none, variant: SampleVariant = .plain, into workspace: TestWorkspace
+    ) async throws -> String {
+        let source = try await backup(format: format, compression: compression, variant: variant)
         let name = (source.artifactPath as NSString).lastPathComponent
         let target = workspace.file(name)
         try FileManager.default.copyItem(atPath: source.artifactPath, toPath: target)
@@ -57,5 +59,28 @@ public actor SampleBackupCache {
                 try? FileManager.default.removeItem(atPath: "/tmp/" + entry)
             }
         }
+    }
+}
+
+/// How a sample backup differs from a plain `pg_dump app`.
+public struct SampleVariant: Sendable, Hashable {
+    /// Extra pg_dump arguments (`--schema-only`, `--exclude-table=...`).
+    public var dumpArguments: [String] = []
+    /// Record the source's fingerprints with the backup.
+    public var fingerprints = false
+
+    /// A variant.
+    public init(dumpArguments: [String] = [], fingerprints: Bool = false) {
+        self.dumpArguments = dumpArguments
+        self.fingerprints = fingerprints
+    }
+
+    /// The sample as `pg_dump app` makes it.
+    public static let plain = SampleVariant()
+
+    var key: String {
+        guard self != .plain else { return "" }
+        let words = dumpArguments.joined(separator: "_").filter { $0.isLetter || $0.isNumber || $0 == "_" }
+        return "-" + words + (fingerprints ? "-fp" : "")
     }
 }

@@ -21,9 +21,11 @@ public struct SampleDrill: Sendable {
     }
 
     /// Copies a sample backup into a new workspace.
-    public static func prepare(_ label: String, format: DumpFormat = .custom, compression: Compression = .none) async throws -> SampleDrill {
+    public static func prepare(
+        _ label: String, format: DumpFormat = .custom, compression: Compression = .none, variant: SampleVariant = .plain
+    ) async throws -> SampleDrill {
         let workspace = try TestWorkspace(label)
-        let artifact = try await SampleBackupCache.shared.copy(format: format, compression: compression, into: workspace)
+        let artifact = try await SampleBackupCache.shared.copy(format: format, compression: compression, variant: variant, into: workspace)
         return SampleDrill(workspace: workspace, artifact: artifact, drill: DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports")))
     }
 

@@ -24,17 +24,23 @@ struct ContainmentTests {
             -- PostgreSQL database dump
             --
             \\restrict aaaa
+            -- Name: in_first; Type: TABLE; Schema: public; Owner: postgres
             CREATE TABLE in_first (i int);
             \\unrestrict aaaa
             CREATE DATABASE "second db";
             \\encoding SQL_ASCII
             \\connect -reuse-previous=on "dbname='second db'"
             \\restrict bbbb
+            -- Name: in_second; Type: TABLE; Schema: public; Owner: postgres
             CREATE TABLE in_second (i int);
+            -- Data for Name: in_second; Type: TABLE DATA; Schema: public; Owner: postgres
             COPY public.in_second (i) FROM stdin;
             1
             2
             \\.
+            --
+            -- PostgreSQL database dump complete
+            --
             \\unrestrict bbbb
 
             """)

@@ -24,7 +24,7 @@ struct FaultCorpusTests {
         var prepare: @Sendable () async throws -> FaultScene
     }
 
-    static let faults: [Fault] = LogicalFaults.all + PhysicalFaults.all + ObjectFaults.all + EnvironmentFaults.all + ContainmentFaults.all
+    static let faults: [Fault] = LogicalFaults.all + CompletenessFaults.all + PhysicalFaults.all + ObjectFaults.all + EnvironmentFaults.all + ContainmentFaults.all
 
     @Test(arguments: faults)
     func caught(fault: Fault) async throws {

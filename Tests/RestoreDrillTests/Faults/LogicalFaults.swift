@@ -33,8 +33,13 @@ enum LogicalFaults {
             expected: Expected(exit: 1, suite: "restore", caseName: "pg_restore", status: "failed", phrase: "cannot be restored as it is"),
             prepare: {
                 try await scene("truncated-recorded") { sample in
+                    try FileManager.default.removeItem(atPath: BackupMetadata.sidecarPath(for: sample.artifact))
                     try FileEdits.truncate(sample.artifact, keeping: 0.6)
-                    _ = try await DrillCLI.run(["record", sample.artifact], workspace: sample.workspace)
+                    // `record` reads the data to count its rows: it refuses the cut archive at backup time.
+                    let record = try await DrillCLI.run(["record", sample.artifact], workspace: sample.workspace)
+                    guard record.exitCode == 1, record.standardError.contains("damaged or truncated"),
+                        !FileManager.default.fileExists(atPath: BackupMetadata.sidecarPath(for: sample.artifact))
+                    else { throw TestSupportError("record accepted a truncated archive: exit \(record.exitCode ?? -1), \(record.allOutput)") }
                 }
             }),
         Fault(

@@ -21,7 +21,7 @@ struct DrillRunTests {
         #expect(checks.filter { $0["status"] as? String == "passed" }.count == 7)
         #expect(checks.filter { $0["status"] as? String == "skipped" }.compactMap { $0["id"] as? String } == ["app.http-admin-login", "app.http-wrong-password-refused"])
         #expect(try sample.suiteNames() == [
-            "plan", "verify", "provision", "restore", "quarantine", "checks.app-example", "measure", "teardown",
+            "plan", "verify", "provision", "restore", "completeness", "quarantine", "checks.app-example", "measure", "teardown",
         ])
         let measurements = try #require(report["measurements"] as? [String: Any])
         #expect((measurements["rto_seconds"] as? Double ?? 0) > 0)

@@ -12,7 +12,9 @@ struct ReportsFolderTests {
     @Test func aFolderInUseByAnotherDrillIsRefusedAndNothingIsReplaced() async throws {
         let workspace = try TestWorkspace("reports-in-use")
         defer { workspace.remove() }
-        let slow = try workspace.write("slow.sql", "--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (i int);\nSELECT pg_sleep(4);\n")
+        let slow = try workspace.write(
+            "slow.sql",
+            "--\n-- PostgreSQL database dump\n--\n-- Name: t; Type: TABLE; Schema: public; Owner: postgres\nCREATE TABLE t (i int);\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: postgres\nCOPY public.t (i) FROM stdin;\n1\n\\.\nSELECT pg_sleep(4);\n--\n-- PostgreSQL database dump complete\n--\n")
         let shared = workspace.file("reports")
         var first = DrillFileBuilder(artifact: slow, reportsDirectory: shared)
         first.name = "first-drill"

@@ -38,12 +38,11 @@ struct PlainSQLFilterTests {
         }
     }
 
-    @Test func copyDataIsPassedUnreadAndTheTrailerIsNoticed() {
+    @Test func copyDataIsPassedUnread() {
         var filter = PlainSQLFilter()
         let lines = ["COPY public.t (body) FROM stdin;", "\\connect evil", "\\restrict x", "\\.", "\\connect app", "-- PostgreSQL database dump complete"]
         let actions = lines.map { filter.classify(Substring($0)) }
         #expect(actions == [.pass, .pass, .pass, .pass, .connect("app"), .pass])
-        #expect(filter.sawCompletionTrailer)
     }
 }
 

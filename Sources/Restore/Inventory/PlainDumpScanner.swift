@@ -1,0 +1,81 @@
+import Foundation
+
+/// Reads a plain SQL dump line by line (as it streams by, on its way to psql or not) and builds
+/// its inventory: the `-- Name:` entry comments pg_dump writes before every object, the rows of
+/// each table's COPY data, and whether the dump ends with pg_dump's completion trailer.
+public struct PlainDumpScanner: Sendable {
+    private var inventory = BackupInventory(source: "plain SQL scan", rows: [:], complete: false)
+    private var inCopy = false
+    private var dataTable: String?
+    private var copyRows: Int64 = 0
+    /// Tables whose data came as INSERT statements: their rows are not counted.
+    private var uncounted: Set<String> = []
+    /// `\connect` lines so far, and the sessions (by that count) that had entries.
+    private var connects = 0
+    private var sessionsWithEntries: Set<Int> = []
+
+    /// A scanner at the start of a dump.
+    public init() {}
+
+    /// True inside COPY data, where every line but `\.` is a row.
+    public var isInCopy: Bool { inCopy }
+
+    /// Reads one line (without its newline).
+    public mutating func observe(_ line: Substring) {
+        if inCopy {
+            if line == "\\." || line == "\\.\r" { endCopy() } else { copyRows += 1 }
+            return
+        }
+        if line.hasPrefix("COPY "), line.hasSuffix("FROM stdin;") || line.hasSuffix("FROM stdin;\r") {
+            inCopy = true
+            copyRows = 0
+            return
+        }
+        if line.hasPrefix("--") {
+            if line.hasPrefix("-- PostgreSQL database dump complete") || line.hasPrefix("-- PostgreSQL database cluster dump complete") {
+                inventory.complete = true
+            } else if let entry = TOCEntry(plainComment: line) {
+                inventory.complete = false
+                sessionsWithEntries.insert(connects)
+                inventory.add(description: entry.description, schema: entry.schema, tag: entry.tag)
+                dataTable = entry.description == "TABLE DATA" ? inventory.tablesWithData.last : nil
+            }
+            return
+        }
+        let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+        if trimmed.isEmpty || trimmed.hasPrefix("\\unrestrict ") { return }
+        if trimmed.hasPrefix("\\connect ") || trimmed.hasPrefix("\\c ") { connects += 1 }
+        sawStatement()
+    }
+
+    /// A row of COPY data that needed no closer look (the caller knows it is inside COPY data
+    /// and the line does not start with a backslash).
+    public mutating func countRow() { copyRows += 1 }
+
+    /// A line of SQL outside COPY data that needed no closer look.
+    public mutating func sawStatement() {
+        // The trailer is pg_dump's last word: anything after it means it was not the end.
+        inventory.complete = false
+        // Data as statements (`--inserts`) rather than COPY: its rows are not counted.
+        if let table = dataTable { uncounted.insert(table) }
+    }
+
+    private mutating func endCopy() {
+        inCopy = false
+        guard let table = dataTable else { return }
+        inventory.rows![table, default: 0] += copyRows
+        copyRows = 0
+    }
+
+    /// The inventory so far (at the end of the dump: the dump's).
+    public var result: BackupInventory {
+        var inventory = self.inventory
+        if sessionsWithEntries.count > 1 { inventory.spansDatabases = true }
+        for table in uncounted { inventory.rows?[table] = nil }
+        // Tables with a data entry and no COPY rows at all hold no rows.
+        for table in inventory.tablesWithData where inventory.rows?[table] == nil && !uncounted.contains(table) {
+            inventory.rows?[table] = 0
+        }
+        return inventory
+    }
+}
