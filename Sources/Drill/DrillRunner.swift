@@ -244,19 +244,8 @@ public struct DrillRunner: Sendable {
 
     private func finish(recorder: PhaseRecorder, state: DrillState, startedAt: Date, interrupted: Bool, keepInstructions: String?) -> DrillOutcome {
         let cases = recorder.suites.flatMap(\.cases)
-        let exitCode: DrillExitCode
-        if interrupted {
-            exitCode = .interrupted
-        } else if recorder.usageError {
-            exitCode = .usage
-        } else if cases.contains(where: { $0.status == .failed }) {
-            exitCode = .failed
-        } else if cases.contains(where: { $0.status == .error }) {
-            exitCode = .harness
-        } else {
-            exitCode = .passed
-        }
-        let status: DrillReport.Status = exitCode == .passed ? .passed : (exitCode == .failed ? .failed : .error)
+        let exitCode = DrillVerdict.exitCode(for: cases, interrupted: interrupted, usageError: recorder.usageError)
+        let status = DrillVerdict.status(for: exitCode)
         var report = ReportBuilder.build(
             state: state, suites: recorder.suites, status: status, exitCode: exitCode, startedAt: startedAt,
             fallbackName: state.file?.name ?? "unnamed drill")

@@ -64,10 +64,18 @@ public enum ReportMerger {
                         message: "\(shards.count) of \(Shard(shards[0])?.count ?? 0) shard reports were given (\(shards.sorted().joined(separator: ", ")))"))
             }
         }
-        let cases = suites.flatMap(\.cases)
-        let exit: DrillExitCode = cases.contains { $0.status == .failed } ? .failed : (cases.contains { $0.status == .error } ? .harness : .passed)
+        // A part that did not finish (interrupted, or stopped by a mistake or the harness) leaves the whole unproven.
+        let unfinished = zip(directories, reports).filter { ![DrillExitCode.passed.rawValue, DrillExitCode.failed.rawValue].contains($0.1.exitCode) }
+        if !unfinished.isEmpty {
+            let parts = unfinished.map { "\($0.0) (\($0.1.drill), exit \($0.1.exitCode))" }
+            let item = ReportCase(name: "every part finished", status: .error, message: "\(unfinished.count) part(s) did not finish: \(parts.joined(separator: ", "))")
+            if let index = suites.firstIndex(where: { $0.name == "merge" }) { suites[index].cases.append(item) } else {
+                suites.append(ReportSuite(name: "merge", kind: .phase, cases: [item]))
+            }
+        }
+        let exit = DrillVerdict.exitCode(for: suites.flatMap(\.cases))
         var result = DrillReport(
-            drill: merged.drill, status: exit == .passed ? .passed : (exit == .failed ? .failed : .error), exitCode: exit.rawValue,
+            drill: merged.drill, status: DrillVerdict.status(for: exit), exitCode: exit.rawValue,
             startedAt: reports.map(\.startedAt).min()!, finishedAt: reports.map(\.finishedAt).max()!, backup: merged.backup, postgres: merged.postgres,
             recovery: merged.recovery, measurements: merged.measurements, targets: merged.targets,
             properties: merged.properties.merging(["merged.shards": shards.sorted().joined(separator: ", ")]) { $1 }, suites: suites)

@@ -135,23 +135,25 @@ struct ObjectsCommand: AsyncParsableCommand {
             let suite = ReportSuite(
                 name: "objects", kind: .phase, seconds: (ContinuousClock.now - started).seconds,
                 cases: ObjectsReporting.cases(verification, seconds: (ContinuousClock.now - started).seconds))
-            let exit: DrillExitCode = suite.cases.contains { $0.status == .failed } ? .failed : (suite.status == .error ? .harness : .passed)
+            var exit = DrillVerdict.exitCode(for: suite.cases)
             var report = DrillReport(
-                drill: "objects verify", status: exit == .passed ? .passed : (exit == .failed ? .failed : .error), exitCode: exit.rawValue,
+                drill: "objects verify", status: DrillVerdict.status(for: exit), exitCode: exit.rawValue,
                 startedAt: startedAt, finishedAt: Date(), backup: .init(location: manifest, format: "objects manifest"),
                 postgres: .init(provisioner: "none"), measurements: .init(), targets: .init(),
                 properties: ["objects.store": verification.store, "objects.shard": shard?.description ?? "1/1"], suites: [suite])
             report.objects = ObjectsReporting.summary(verification, shard: shard)
             var lines = suite.cases.filter { $0.status != .passed }.map { "  \($0.status == .failed ? "FAILED" : "ERROR ") \($0.name): \($0.message ?? "")" }
-            lines.append("restore-drill: \(verification.matched) of \(verification.objectsInManifest) object(s) match the manifest (exit \(exit.rawValue))")
             if let reports {
                 do {
                     let paths = try ReportWriter.write(report, to: reports) + [try ObjectsReporting.writeFindings(report.objects!.findings, to: reports)]
                     lines.append("reports: \(paths.joined(separator: ", "))")
                 } catch {
+                    // A verdict that cannot be delivered is the harness's failure, whatever it was.
                     lines.append("restore-drill: cannot write reports to \(reports): \(error)")
+                    exit = .harness
                 }
             }
+            lines.append("restore-drill: \(verification.matched) of \(verification.objectsInManifest) object(s) match the manifest (exit \(exit.rawValue))")
             FileHandle.standardError.write(Data(SecretMasker.shared.mask("\n" + lines.joined(separator: "\n") + "\n").utf8))
             if exit != .passed { throw ExitCode(exit.rawValue) }
         }
