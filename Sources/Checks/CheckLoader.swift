@@ -3,11 +3,19 @@ import Foundation
 
 /// Reads check files: one check per file, or a list under `checks:`.
 public enum CheckLoader {
-    static let checkKeys: Set<String> = [
-        "id", "name", "description", "tags", "timeout", "kind", "query", "database", "params", "expect", "message",
-        "run", "args", "env", "workdir", "after", "tables", "table", "column", "within", "heapallindexed",
-        "role", "app_user", "csv", "csv_from", "columns", "header", "method", "url", "headers", "body", "body_file",
-        "basic_auth", "ca_bundle", "follow_redirects", "scan",
+    /// Keys every check may have.
+    static let commonKeys: Set<String> = ["id", "name", "description", "tags", "timeout", "kind", "message", "after"]
+    /// The keys of each kind besides the common ones: a key of another kind is a mistake (it
+    /// would be ignored), refused with its file and line like any unknown key.
+    static let kindKeys: [String: Set<String>] = [
+        "sql": ["query", "database", "params", "expect"],
+        "command": ["run", "args", "env", "workdir"],
+        "tables": ["tables", "database", "scan"],
+        "freshness": ["table", "column", "within", "database"],
+        "integrity": ["heapallindexed", "database"],
+        "login": ["role", "app_user"],
+        "import": ["table", "csv", "csv_from", "columns", "header", "expect", "database"],
+        "http": ["method", "url", "headers", "body", "body_file", "basic_auth", "ca_bundle", "follow_redirects", "expect"],
     ]
     /// Default per-check timeout.
     public static let defaultTimeout: Duration = .seconds(60)
@@ -68,12 +76,17 @@ public enum CheckLoader {
     }
 
     static func parseCheck(_ node: YAMLValue, pack: String, path: String) throws(ConfigError) -> CheckDefinition {
-        try node.rejectUnknownKeys(checkKeys)
+        guard node.isMapping else { throw node.error("a check is a mapping with id, kind and the kind's keys") }
+        let kindName = try node["kind"]?.string() ?? "sql"
+        guard let ownKeys = kindKeys[kindName] else {
+            throw try node.required("kind").error(
+                "unknown check kind '\(kindName)'; this version supports: sql, command, tables, freshness, integrity, login, import, http")
+        }
+        try node.rejectUnknownKeys(commonKeys.union(ownKeys), context: "\(kindName.first.map { "aeio".contains($0) } == true ? "an" : "a") \(kindName) check")
         let id = try node.required("id").string()
         guard id.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) != nil else {
             throw try node.required("id").error("'\(id)' is not a valid check id: use letters, digits, '.', '_' and '-'")
         }
-        let kindName = try node["kind"]?.string() ?? "sql"
         let kind: CheckKind
         switch kindName {
         case "sql": kind = .sql(try parseSQL(node))

@@ -132,14 +132,14 @@ public struct YAMLValue {
     }
 
     /// Rejects keys that are not in `allowed`, suggesting the closest allowed key, so typos do not pass silently.
-    public func rejectUnknownKeys(_ allowed: Set<String>) throws(ConfigError) {
+    public func rejectUnknownKeys(_ allowed: Set<String>, context: String? = nil) throws(ConfigError) {
         guard let mapping = node.mapping else { throw error("expected a mapping (key: value), found \(kindName)") }
         for (keyNode, _) in mapping {
             let key = keyNode.string ?? ""
             guard !allowed.contains(key) else { continue }
             let keyValue = YAMLValue(node: keyNode, file: file, path: path.isEmpty ? key : "\(path).\(key)")
             let suggestion = allowed.min { Self.editDistance($0, key) < Self.editDistance($1, key) }
-            var message = "unknown key; expected one of: \(allowed.sorted().joined(separator: ", "))"
+            var message = "\(context.map { "\($0) has no key '\(key)'" } ?? "unknown key"); expected one of: \(allowed.sorted().joined(separator: ", "))"
             if let suggestion, Self.editDistance(suggestion, key) <= 2 { message += " (did you mean '\(suggestion)'?)" }
             throw keyValue.error(message)
         }

@@ -33,6 +33,22 @@ struct CheckFileTests {
         }
     }
 
+    /// A key of another kind would be ignored: it is refused where it stands.
+    @Test(arguments: [
+        ("id: a\nkind: sql\nquery: SELECT true\nexpect: true\nurl: http://127.0.0.1/\n", 5, "a sql check has no key 'url'"),
+        ("id: a\nquery: SELECT true\nexpect: true\nheapallindexed: true\n", 4, "a sql check has no key 'heapallindexed'"),
+        ("id: a\nkind: integrity\nquery: SELECT 1\n", 3, "an integrity check has no key 'query'"),
+        ("id: a\nkind: http\nurl: http://127.0.0.1/\nexpect: {}\ntables: [a.b]\n", 5, "a http check has no key 'tables'"),
+    ])
+    func aKeyOfAnotherKindIsRefusedWithItsLine(text: String, line: Int, phrase: String) throws {
+        #expect {
+            try load(text)
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.line == line && error.message.contains(phrase)
+        }
+    }
+
     @Test func aMissingExpectationSaysWhatToWrite() throws {
         #expect {
             try load("id: a\nquery: SELECT 1\n")
