@@ -36,6 +36,9 @@ public enum BackupRecording {
         case now
         /// `record` runs `pg_dump` itself into the artifact, in the snapshot it fingerprints.
         case dump(format: String)
+        /// Physical backups: `record` creates this restore point, writes held off the tables for
+        /// the instant it takes, and fingerprints exactly what recovery to it gives.
+        case restorePoint(String)
     }
 
     /// Records `artifact`; returns the metadata, where it was written, and warnings to print.
@@ -44,6 +47,9 @@ public enum BackupRecording {
     ) async throws -> (BackupMetadata, String, [String]) {
         let path = (artifact as NSString).standardizingPath
         var fingerprints: SourceFingerprints?
+        if case .restorePoint(let name)? = source?.moment {
+            return try await recordRestorePoint(name, source: source!, baseBackup: path, output: output, progress: progress)
+        }
         if let source {
             fingerprints = try await SourceFingerprinting.take(source, artifact: path, progress: progress)
         }
@@ -66,5 +72,29 @@ public enum BackupRecording {
             warnings.append("the plain dump does not end with pg_dump's completion trailer: it is truncated, and drills of it will fail")
         }
         return (metadata, written, warnings)
+    }
+
+    /// Creates a restore point on the source, fingerprints it, and adds it to the base backup's
+    /// sidecar (recorded first when there is none).
+    static func recordRestorePoint(
+        _ name: String, source: Source, baseBackup path: String, output: String?, progress: (@Sendable (String) -> Void)?
+    ) async throws -> (BackupMetadata, String, [String]) {
+        guard (try? await BaseBackup.inspect(directory: path, archive: nil)) != nil else {
+            throw ConfigError(file: path, message: "--restore-point goes with a base backup folder (the one drills of the point restore from)")
+        }
+        let sidecar = output ?? BackupMetadata.sidecarPath(for: path)
+        var metadata: BackupMetadata
+        if FileManager.default.fileExists(atPath: sidecar) {
+            metadata = try BackupMetadata.load(path: sidecar)
+        } else {
+            metadata = try await BackupRecorder.record(artifactPath: path, pgRestore: await DrillPlanner.anyPgRestore(), output: sidecar).0
+        }
+        if metadata.restorePoints?[name] != nil {
+            throw ConfigError(file: sidecar, message: "restore point '\(name)' is already recorded here; restore point names must be unique for recovery to find the right one")
+        }
+        let fingerprints = try await SourceFingerprinting.take(source, artifact: path, progress: progress)
+        metadata.restorePoints = (metadata.restorePoints ?? [:]).merging([name: fingerprints]) { $1 }
+        try metadata.encoded().write(to: URL(fileURLWithPath: sidecar), options: .atomic)
+        return (metadata, sidecar, [])
     }
 }

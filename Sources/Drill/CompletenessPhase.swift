@@ -78,7 +78,10 @@ enum CompletenessPhase {
                     name: "every table has the rows the backup holds", status: .skipped,
                     message: "the rows of the backup's tables were not counted: restore-drill record ARTIFACT counts them"))
         }
-        cases.append(try await fingerprintCase(inventory, declared: declared, catalog: catalog, connection: connection, progress: progress))
+        cases.append(
+            try await fingerprintCase(
+                inventory.fingerprints, tablesWithData: inventory.tablesWithData, declared: declared, catalog: catalog, connection: connection,
+                progress: progress))
         return cases
     }
 
@@ -93,12 +96,14 @@ enum CompletenessPhase {
             message: "\(missing.values.reduce(0) { $0 + $1.count }) of \(total) object(s) the backup holds are not in the restored database; \(parts.joined(separator: "; "))")
     }
 
+    /// Compares the source's fingerprints with the restored tables; `tablesWithData` (logical
+    /// backups) are the tables the backup holds, nil when it holds them all (physical).
     static func fingerprintCase(
-        _ inventory: BackupInventory, declared: DeclaredContent, catalog: RestoredCatalog, connection: PostgresConnection,
-        progress: @escaping @Sendable (String) -> Void
+        _ fingerprints: SourceFingerprints?, tablesWithData: [String]?, declared: DeclaredContent, catalog: RestoredCatalog,
+        connection: PostgresConnection, progress: @escaping @Sendable (String) -> Void
     ) async throws -> ReportCase {
         let name = "restored tables match the source's fingerprints"
-        guard let fingerprints = inventory.fingerprints else {
+        guard let fingerprints else {
             return ReportCase(name: name, status: .skipped, message: "no source fingerprints were recorded (restore-drill record ARTIFACT --source DSN ... takes them)")
         }
         guard fingerprints.method == Fingerprinter.method else {
@@ -106,8 +111,8 @@ enum CompletenessPhase {
         }
         if declared == .schemaOnly { return ReportCase(name: name, status: .skipped, message: "backup.content: schema_only") }
         let start = ContinuousClock.now
-        let lacking = Completeness.tablesLacking(inventory)
-        let held = Set(inventory.tablesWithData)
+        let held = tablesWithData.map(Set.init) ?? Set(fingerprints.tables.keys)
+        let lacking = fingerprints.tables.keys.filter { !held.contains($0) }.sorted()
         let expected = fingerprints.tables.filter { held.contains($0.key) }
         try await Fingerprinter.prepare(connection)
         var restored: [String: TableFingerprint] = [:]
@@ -123,7 +128,8 @@ enum CompletenessPhase {
         }
         if !mismatches.isEmpty { problems.append("\(mismatches.count) table(s) differ from the source: \(listed(mismatches.map(\.description)))") }
         let seconds = (ContinuousClock.now - start).seconds
-        let moment = "snapshot \(fingerprints.snapshot ?? "?")\(fingerprints.takenAt.map { " at \(TimestampText.iso($0))" } ?? "")"
+        let moment =
+            "\(fingerprints.restorePoint.map { "restore point '\($0)', " } ?? "")snapshot \(fingerprints.snapshot ?? "?")\(fingerprints.takenAt.map { " at \(TimestampText.iso($0))" } ?? "")"
         guard problems.isEmpty else {
             return ReportCase(name: name, status: .failed, seconds: seconds, message: problems.joined(separator: "; "))
         }
@@ -150,5 +156,28 @@ enum CompletenessPhase {
         } catch {
             throw RestoreError(.error, step: "completeness", "cannot read the restored database: \(error)")
         }
+    }
+
+    /// After recovery to a named restore point: the fingerprints `record --restore-point` took
+    /// there (in the sidecar of any base backup of the catalog), compared in their database.
+    static func restorePointCases(
+        _ plan: DrillPlan, _ physical: PhysicalBackupPlan, server: any ProvisionedServer, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> [ReportCase]? {
+        guard case .name(let point) = physical.target.kind, let fingerprints = recordedFingerprints(point, plan, physical) else { return nil }
+        let connection = try await connect(server.connection.with(database: fingerprints.database ?? plan.database))
+        defer { connection.close() }
+        let catalog = try await RestoredCatalog.read(connection)
+        return [
+            try await fingerprintCase(fingerprints, tablesWithData: nil, declared: .full, catalog: catalog, connection: connection, progress: progress)
+        ]
+    }
+
+    static func recordedFingerprints(_ point: String, _ plan: DrillPlan, _ physical: PhysicalBackupPlan) -> SourceFingerprints? {
+        if let found = plan.metadata?.restorePoints?[point] { return found }
+        for backup in physical.catalog.reversed() {
+            let sidecar = BackupMetadata.sidecarPath(for: backup.directory)
+            if let found = (try? BackupMetadata.load(path: sidecar))?.restorePoints?[point] { return found }
+        }
+        return nil
     }
 }

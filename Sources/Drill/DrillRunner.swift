@@ -115,6 +115,14 @@ public struct DrillRunner: Sendable {
             }
         }
 
+        if case .physical(let physical) = plan.backup, case .name(let point) = physical.target.kind,
+            CompletenessPhase.recordedFingerprints(point, plan, physical) != nil
+        {
+            try await recorder.phase("completeness") { suite in
+                suite.cases += try await CompletenessPhase.restorePointCases(plan, physical, server: server) { progress.detail($0) } ?? []
+            }
+        }
+
         try await recorder.phase("quarantine") { suite in
             let physical: Bool
             if case .physical = plan.backup { physical = true } else { physical = false }

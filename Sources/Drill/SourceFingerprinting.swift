@@ -40,6 +40,9 @@ enum SourceFingerprinting {
                 snapshot = id
             case .now:
                 break
+            case .restorePoint(let name):
+                snapshot = try await createRestorePoint(name, parameters: parameters, importingInto: session)
+                progress?("restore point '\(name)' created in snapshot \(snapshot)")
             case .dump(let format):
                 snapshot = try await session.query("SELECT pg_export_snapshot()").value() ?? ""
                 progress?("pg_dump in snapshot \(snapshot)")
@@ -49,17 +52,58 @@ enum SourceFingerprinting {
             try await Fingerprinter.prepare(session)
             // pg_dump reads every row whatever the policies say; so must the fingerprint (an error, not fewer rows).
             _ = try await session.execute("SET row_security = off")
-            let tables = try await Fingerprinter.tables(on: session)
+            var physical = false
+            if case .restorePoint = source.moment { physical = true }
+            let tables = try await Fingerprinter.tables(on: session, includeUnlogged: !physical)
             var fingerprints: [String: TableFingerprint] = [:]
             for (index, table) in tables.enumerated() {
                 progress?("fingerprint \(index + 1)/\(tables.count): \(table.name)")
                 fingerprints[table.name] = try await Fingerprinter.fingerprint(table.quoted, on: session)
             }
             _ = try await session.execute("COMMIT")
-            return SourceFingerprints(takenAt: takenAt.flatMap(TimestampText.parse), snapshot: snapshot, tables: fingerprints)
+            var restorePoint: String?
+            if case .restorePoint(let name) = source.moment { restorePoint = name }
+            return SourceFingerprints(
+                takenAt: takenAt.flatMap(TimestampText.parse), snapshot: snapshot, restorePoint: restorePoint, database: parameters.database,
+                tables: fingerprints)
         } catch let error as PostgresError {
             throw RestoreError(.error, step: "record", "cannot fingerprint the source database: \(error)")
         }
+    }
+
+    /// Creates restore point `name` in a snapshot no write to the tables can straddle: a second
+    /// session takes SHARE locks on every table (waiting for writers in flight, holding new ones
+    /// off), then, in one statement, takes its snapshot, exports it and writes the restore
+    /// point. `session` (in a transaction that has not read yet) imports the snapshot before the
+    /// locks go, a moment later.
+    static func createRestorePoint(_ name: String, parameters: ConnectionParameters, importingInto session: PostgresConnection) async throws -> String {
+        guard !name.isEmpty, name.utf8.count < 64 else {
+            throw ConfigError(file: "--restore-point", message: "a restore point name has 1 to 63 bytes")
+        }
+        let holder: PostgresConnection
+        do {
+            holder = try await PostgresConnection.connect(parameters)
+        } catch {
+            throw RestoreError(.error, step: "record", "cannot connect to the source database: \(error)")
+        }
+        defer { holder.close() }
+        let tables = try await Fingerprinter.tables(on: holder, includeUnlogged: false)
+        _ = try await holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        _ = try await holder.execute("SET LOCAL lock_timeout = '30s'")
+        if !tables.isEmpty {
+            do {
+                _ = try await holder.execute("LOCK TABLE \(tables.map(\.quoted).joined(separator: ", ")) IN SHARE MODE")
+            } catch {
+                throw RestoreError(
+                    .error, step: "record",
+                    "cannot hold writes off the source's tables for the restore point (SHARE locks, 30 s at most): \(error). Retry when no long write transaction runs; the role needs UPDATE, DELETE or TRUNCATE on every table")
+            }
+        }
+        let point = try await holder.query("SELECT pg_export_snapshot(), pg_create_restore_point($1)::text", [name])
+        guard let snapshot = point.value() else { throw RestoreError(.error, step: "record", "the source exported no snapshot") }
+        _ = try await session.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+        _ = try await holder.execute("COMMIT")
+        return snapshot
     }
 
     static func resolve(_ text: String) async throws -> String {

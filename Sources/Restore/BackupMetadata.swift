@@ -30,6 +30,8 @@ public struct BackupMetadata: Sendable, Codable, Equatable {
     public var recordedBy: String = "restore-drill"
     /// What the dump holds (objects, rows; with `record --source`, the source's fingerprints).
     public var inventory: BackupInventory?
+    /// Base backups: the source's fingerprints at named restore points (`record --restore-point`).
+    public var restorePoints: [String: SourceFingerprints]?
 
     /// Creates metadata.
     public init(
@@ -49,7 +51,7 @@ public struct BackupMetadata: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", artifact, format, compression, size, sha256
         case createdAt = "created_at", serverVersion = "server_version", database
-        case recordedBy = "recorded_by", inventory
+        case recordedBy = "recorded_by", inventory, restorePoints = "restore_points"
     }
 
     /// The sidecar path for an artifact.

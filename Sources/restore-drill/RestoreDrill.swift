@@ -147,6 +147,10 @@ struct Record: AsyncParsableCommand {
             its exporting transaction still open), or --dump FORMAT (record runs pg_dump into ARTIFACT itself),
             or --snapshot now when nothing has written to the source since the dump. Drills then compare the
             restored tables with them exactly. The source is only read, in a READ ONLY transaction.
+
+            For a base backup folder, --restore-point NAME creates that restore point on --source (SHARE locks
+            hold writes off for the instant it takes) and records the fingerprints of exactly that moment;
+            drills recovering to {name: NAME} compare with them.
             """)
 
     @Argument(help: "The pg_dump artifact (file or directory).") var artifact: String
@@ -154,18 +158,22 @@ struct Record: AsyncParsableCommand {
     @Option(name: .long, help: "The source database (a DSN, or env:NAME / file:PATH holding one) to fingerprint.") var source: String?
     @Option(name: .long, help: "The snapshot the dump was taken in (pg_export_snapshot()), or 'now'.") var snapshot: String?
     @Option(name: .long, help: "Run pg_dump --format FORMAT of --source into ARTIFACT in the fingerprinted snapshot.") var dump: String?
+    @Option(name: .customLong("restore-point"), help: "Base backups: create this restore point on --source and fingerprint it.") var restorePoint: String?
 
     func validate() throws {
-        if source != nil, (snapshot == nil) == (dump == nil) {
-            throw ValidationError("--source needs exactly one of --snapshot ID, --snapshot now or --dump FORMAT: fingerprints of another moment than the dump's would not match it")
+        let moments = [snapshot, dump, restorePoint].compactMap { $0 }.count
+        if source != nil, moments != 1 {
+            throw ValidationError("--source needs exactly one of --snapshot ID, --snapshot now, --dump FORMAT or --restore-point NAME: fingerprints of another moment than the backup's would not match it")
         }
-        if source == nil, snapshot != nil || dump != nil { throw ValidationError("--snapshot and --dump need --source") }
+        if source == nil, moments > 0 { throw ValidationError("--snapshot, --dump and --restore-point need --source") }
     }
 
     func run() async throws {
         do {
             let moment: BackupRecording.Moment? =
-                if let dump { .dump(format: dump) } else if let snapshot { snapshot == "now" ? .now : .snapshot(snapshot) } else { nil }
+                if let dump { .dump(format: dump) } else if let restorePoint { .restorePoint(restorePoint) } else if let snapshot {
+                    snapshot == "now" ? .now : .snapshot(snapshot)
+                } else { nil }
             var recordSource: BackupRecording.Source?
             if let source, let moment { recordSource = BackupRecording.Source(dsn: source, moment: moment) }
             let progress = ProgressLine()
@@ -174,7 +182,9 @@ struct Record: AsyncParsableCommand {
             progress.clear()
             let kind = metadata.dumpFormat.map { "\($0.rawValue) dump" } ?? "base backup"
             Swift.print("Recorded \(path): \(kind), \(ByteCount(metadata.size)), sha256 \(metadata.sha256)")
-            if let inventory = metadata.inventory {
+            if let restorePoint, let point = metadata.restorePoints?[restorePoint] {
+                Swift.print("Restore point '\(restorePoint)' created; fingerprints of \(point.tables.count) table(s) of database \(point.database ?? "?") recorded")
+            } else if let inventory = metadata.inventory {
                 Swift.print("It holds \(inventory.summary)\(inventory.fingerprints.map { "; fingerprints of \($0.tables.count) source table(s) at snapshot \($0.snapshot ?? "?")" } ?? "")")
             }
             for warning in warnings { FileHandle.standardError.write(Data("restore-drill: warning: \(warning)\n".utf8)) }

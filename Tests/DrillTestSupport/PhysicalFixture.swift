@@ -1,3 +1,4 @@
+import Drill
 import DrillSupport
 import Foundation
 import PostgresClient
@@ -63,6 +64,7 @@ public struct PhysicalFixture: Sendable {
         label: String, batches: Int = 6, extraBackupsAfter: [Int] = [], format: Format = .tar, compression: String? = nil,
         manifest: Bool = true,
         primarySettings: [String: String] = [:],
+        recordedPoint: (batch: Int, name: String)? = nil,
         prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil,
         afterBaseBackup: (@Sendable (_ session: PostgresConnection) async throws -> Void)? = nil
     ) async throws -> PhysicalFixture {
@@ -98,7 +100,14 @@ public struct PhysicalFixture: Sendable {
                            pg_current_wal_lsn()::text, clock_timestamp()::text
                     FROM drill_events WHERE batch = $1
                     """, [String(batch)])
-                _ = try await session.query("SELECT pg_create_restore_point($1)", ["after-batch-\(batch)"])
+                if let recordedPoint, recordedPoint.batch == batch {
+                    // `record --restore-point` creates the point and fingerprints it, into base1's sidecar.
+                    _ = try await BackupRecording.record(
+                        artifact: "\(catalog)/base1", output: nil,
+                        source: .init(parameters: primary.connection, moment: .restorePoint(recordedPoint.name)))
+                } else {
+                    _ = try await session.query("SELECT pg_create_restore_point($1)", ["after-batch-\(batch)"])
+                }
                 fixture.marks.append(
                     Mark(
                         name: "after-batch-\(batch)", time: TimestampText.parse(state.value(column: 3) ?? "")!,

@@ -28,19 +28,22 @@ public struct SourceFingerprints: Sendable, Codable, Equatable {
     public var snapshot: String?
     /// Physical backups: the restore point created at the same snapshot.
     public var restorePoint: String?
+    /// The database the tables are in.
+    public var database: String?
     /// Every table of the source with its fingerprint (`schema.name`).
     public var tables: [String: TableFingerprint]
 
     /// Creates fingerprints.
-    public init(takenAt: Date?, snapshot: String?, restorePoint: String? = nil, tables: [String: TableFingerprint]) {
+    public init(takenAt: Date?, snapshot: String?, restorePoint: String? = nil, database: String? = nil, tables: [String: TableFingerprint]) {
         self.takenAt = takenAt
         self.snapshot = snapshot
         self.restorePoint = restorePoint
+        self.database = database
         self.tables = tables
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, takenAt = "taken_at", snapshot, restorePoint = "restore_point", tables
+        case method, takenAt = "taken_at", snapshot, restorePoint = "restore_point", database, tables
     }
 }
 
@@ -58,12 +61,13 @@ public enum Fingerprinter {
     /// The tables of the connected database whose rows a dump holds: ordinary and partition
     /// tables (partitioned parents hold none themselves), outside the system schemas and
     /// extensions, with their quoted names.
-    public static func tables(on connection: PostgresConnection) async throws -> [(name: String, quoted: String)] {
+    /// Unlogged tables are left out with `includeUnlogged: false`: recovery from WAL empties them.
+    public static func tables(on connection: PostgresConnection, includeUnlogged: Bool = true) async throws -> [(name: String, quoted: String)] {
         let result = try await connection.query(
             """
             SELECT n.nspname || '.' || c.relname, format('%I.%I', n.nspname, c.relname)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND c.relpersistence <> 't'
+            WHERE c.relkind = 'r' AND c.relpersistence \(includeUnlogged ? "<> 't'" : "= 'p'")
               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             ORDER BY 1
