@@ -110,6 +110,11 @@ enum CompletenessPhase {
             return ReportCase(name: name, status: .error, message: "the fingerprints were taken with method \(fingerprints.method), which this restore-drill does not know (it uses \(Fingerprinter.method))")
         }
         if declared == .schemaOnly { return ReportCase(name: name, status: .skipped, message: "backup.content: schema_only") }
+        if let recorded = fingerprints.encoding, let restored = try await Fingerprinter.encoding(on: connection), recorded != restored {
+            return ReportCase(
+                name: name, status: .error,
+                message: "the source database is \(recorded) and the restored one \(restored): rows hash differently in another encoding. Restore into a database of the source's encoding (pg_dump --create keeps it)")
+        }
         let start = ContinuousClock.now
         let held = tablesWithData.map(Set.init) ?? Set(fingerprints.tables.keys)
         let lacking = fingerprints.tables.keys.filter { !held.contains($0) }.sorted()

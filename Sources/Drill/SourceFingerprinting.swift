@@ -31,6 +31,9 @@ enum SourceFingerprinting {
         do {
             _ = try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             var snapshot = "now"
+            var dumping: Task<Void, any Error>?
+            // A fingerprint that fails stops the pg_dump it runs beside.
+            defer { dumping?.cancel() }
             switch source.moment {
             case .snapshot(let id):
                 guard !id.isEmpty, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
@@ -46,7 +49,10 @@ enum SourceFingerprinting {
             case .dump(let format):
                 snapshot = try await session.query("SELECT pg_export_snapshot()").value() ?? ""
                 progress?("pg_dump in snapshot \(snapshot)")
-                try await runPgDump(parameters, snapshot: snapshot, format: format, into: artifact)
+                // pg_dump reads in its own session while this one fingerprints: the same snapshot, at once.
+                try checkDumpTarget(format: format, artifact: artifact)
+                let exported = snapshot
+                dumping = Task { try await runPgDump(parameters, snapshot: exported, format: format, into: artifact) }
             }
             let takenAt = try await session.query("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").value()
             try await Fingerprinter.prepare(session)
@@ -60,12 +66,15 @@ enum SourceFingerprinting {
                 progress?("fingerprint \(index + 1)/\(tables.count): \(table.name)")
                 fingerprints[table.name] = try await Fingerprinter.fingerprint(table.quoted, on: session)
             }
+            let encoding = try await Fingerprinter.encoding(on: session)
+            // The exported snapshot lives as long as this transaction: it ends after pg_dump.
+            try await dumping?.value
             _ = try await session.execute("COMMIT")
             var restorePoint: String?
             if case .restorePoint(let name) = source.moment { restorePoint = name }
             return SourceFingerprints(
                 takenAt: takenAt.flatMap(TimestampText.parse), snapshot: snapshot, restorePoint: restorePoint, database: parameters.database,
-                tables: fingerprints)
+                encoding: encoding, tables: fingerprints)
         } catch let error as PostgresError {
             throw RestoreError(.error, step: "record", "cannot fingerprint the source database: \(error)")
         }
@@ -112,13 +121,16 @@ enum SourceFingerprinting {
     }
 
     /// `pg_dump --snapshot=ID` of the source into `artifact` (format from `format`).
-    static func runPgDump(_ parameters: ConnectionParameters, snapshot: String, format: String, into artifact: String) async throws {
+    static func checkDumpTarget(format: String, artifact: String) throws {
         guard ["custom", "directory", "tar", "plain"].contains(format) else {
             throw ConfigError(file: "--dump", message: "unknown pg_dump format '\(format)'; expected custom, directory, tar or plain")
         }
         guard !FileManager.default.fileExists(atPath: artifact) else {
             throw ConfigError(file: artifact, message: "already exists: record --dump writes a new artifact and never replaces one")
         }
+    }
+
+    static func runPgDump(_ parameters: ConnectionParameters, snapshot: String, format: String, into artifact: String) async throws {
         let binaries = await ServerBinaries.installed().first { FileManager.default.isExecutableFile(atPath: $0.path("pg_dump")) }
         var invocation = ToolInvocation(
             executable: binaries?.path("pg_dump") ?? "pg_dump",

@@ -3,8 +3,10 @@ import Foundation
 import PostgresClient
 
 /// A table's content at one moment: its exact row count and an order-independent digest (the
-/// sum, as an exact number, of the first 64 bits of each row's MD5 over its text form).
-/// Equal rows count twice, so duplicates do not cancel out.
+/// exact sum of each row's 64-bit `hashtextextended` over its text form). Equal rows count
+/// twice, so duplicates do not cancel out. The hash is the one hash partitioning relies on:
+/// stable across PostgreSQL versions, the same on every little-endian machine; the text form
+/// is in the database's encoding, so source and copy must share it (both are recorded).
 public struct TableFingerprint: Sendable, Codable, Equatable {
     /// Rows.
     public var rows: Int64
@@ -30,27 +32,33 @@ public struct SourceFingerprints: Sendable, Codable, Equatable {
     public var restorePoint: String?
     /// The database the tables are in.
     public var database: String?
+    /// That database's encoding (rows are hashed in it).
+    public var encoding: String?
     /// Every table of the source with its fingerprint (`schema.name`).
     public var tables: [String: TableFingerprint]
 
     /// Creates fingerprints.
-    public init(takenAt: Date?, snapshot: String?, restorePoint: String? = nil, database: String? = nil, tables: [String: TableFingerprint]) {
+    public init(
+        takenAt: Date?, snapshot: String?, restorePoint: String? = nil, database: String? = nil, encoding: String? = nil,
+        tables: [String: TableFingerprint]
+    ) {
         self.takenAt = takenAt
         self.snapshot = snapshot
         self.restorePoint = restorePoint
         self.database = database
+        self.encoding = encoding
         self.tables = tables
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, takenAt = "taken_at", snapshot, restorePoint = "restore_point", database, tables
+        case method, takenAt = "taken_at", snapshot, restorePoint = "restore_point", database, encoding, tables
     }
 }
 
 /// Computes table fingerprints server-side, the same way on the source and on the restored copy.
 public enum Fingerprinter {
     /// The digest method's name (recorded with the fingerprints).
-    public static let method = "md5-sum64-v1"
+    public static let method = "hashtextextended-sum-v1"
 
     /// Settings that fix every type's text output, so a row reads the same on both servers.
     public static let settings = [
@@ -78,6 +86,11 @@ public enum Fingerprinter {
         }
     }
 
+    /// The encoding of the database `connection` is in.
+    public static func encoding(on connection: PostgresConnection) async throws -> String? {
+        try await connection.query("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()").value()
+    }
+
     /// Applies `settings` on `connection` (once per session).
     public static func prepare(_ connection: PostgresConnection) async throws {
         for statement in settings { _ = try await connection.execute(statement) }
@@ -86,7 +99,7 @@ public enum Fingerprinter {
     /// The fingerprint of one table (`quoted`: its schema-qualified, quoted name).
     public static func fingerprint(_ quoted: String, on connection: PostgresConnection) async throws -> TableFingerprint {
         let result = try await connection.query(
-            "SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::int8), 0)::text FROM ONLY \(quoted) AS t")
+            "SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)), 0)::text FROM ONLY \(quoted) AS t")
         return TableFingerprint(rows: result.int() ?? 0, digest: result.value(column: 1) ?? "0")
     }
 }

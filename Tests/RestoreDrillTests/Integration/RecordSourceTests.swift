@@ -43,4 +43,36 @@ struct RecordSourceTests {
             throw error
         }
     }
+
+    /// Rows are hashed in the database's encoding: a copy restored into another encoding is an
+    /// error that says so, never a list of "changed" tables.
+    @Test func fingerprintsOfAnotherEncodingAreAnErrorNotAFalseAlarm() async throws {
+        let workspace = try TestWorkspace("record-encoding")
+        defer { workspace.remove() }
+        let source = try await PgCtlProvisioner().provision(ProvisionRequest(majorVersion: try await TestServer.newestMajor(), quarantined: false))
+        do {
+            let admin = try await PostgresConnection.connect(source.connection)
+            _ = try await admin.execute("CREATE DATABASE legacy ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
+            admin.close()
+            let session = try await PostgresConnection.connect(source.connection.with(database: "legacy"))
+            _ = try await session.execute("CREATE TABLE public.names (n text); INSERT INTO names VALUES ('Ærø'), ('Zoë')")
+            session.close()
+            let c = source.connection
+            let dsn = "host=\(c.host) port=\(c.port) user=\(c.user) password=\(c.password ?? "") dbname=legacy"
+            let artifact = workspace.file("legacy.sql")
+            let recorded = try await DrillCLI.run(["record", artifact, "--source", dsn, "--dump", "plain"], workspace: workspace)
+            #expect(recorded.exitCode == 0, "\(recorded.allOutput)")
+            _ = await source.tearDown()
+            var builder = DrillFileBuilder(artifact: artifact, reportsDirectory: workspace.file("reports"))
+            builder.checks = []
+            builder.variables = ["note: encoding"]
+            builder.postgresExtra = ["version: \(try await TestServer.newestMajor())"]
+            let run = try await DrillCLI.run(["run", try workspace.write("drill.yaml", builder.yaml)], workspace: workspace)
+            #expect(run.exitCode == 3, "\(run.allOutput)")
+            #expect(run.allOutput.contains("the source database is LATIN1 and the restored one UTF8"), "\(run.allOutput)")
+        } catch {
+            _ = await source.tearDown()
+            throw error
+        }
+    }
 }
