@@ -7,7 +7,7 @@ import Restore
 
 /// Feeds untrusted bytes to every parser that reads input a drill does not control: drill
 /// files, check files, backup metadata, backup labels and history files, pg_restore TOC
-/// headers, server logs, WAL file names, timestamps and LSNs, `${...}` templates, JSON
+/// headers and tables of contents, plain dumps' entry comments, server logs, WAL file names, timestamps and LSNs, `${...}` templates, JSON
 /// bodies, TAP streams and `services:` lists. Each must return a value or a
 /// clear error, never crash. Used by the libFuzzer target and the bounded fuzz tests.
 public enum ParserFuzzing {
@@ -22,6 +22,11 @@ public enum ParserFuzzing {
         _ = BackupLabel.parse(text)
         _ = DumpInspector.parseTOCHeader(text)
         _ = DumpInspector.parsePlainHeader(text)
+        let inventory = InventoryReader.fromList(text)
+        _ = (inventory.shape, inventory.summary, Completeness.shapeProblem(inventory, declared: .full))
+        var scanner = PlainDumpScanner()
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) { scanner.observe(line) }
+        _ = Completeness.missingObjects(scanner.result, restored: RestoredCatalog(objects: [:], relations: [:]))
         _ = RecoveryLog.parse(text)
         _ = TimestampText.parse(text)
         _ = LSN(text)
