@@ -22,7 +22,7 @@ enum CompletenessPhase {
             inventory = scanned
         } else {
             inventory = try await InventoryReader.contents(
-                path: plan.artifactPath, inspection: logical.inspection, pgRestore: server.binaries.path("pg_restore"))
+                path: plan.artifactPath, inspection: logical.inspection, pgRestore: await DrillPlanner.anyPgRestore())
         }
         // What was actually fed to psql decides whether the dump was whole.
         if let scanned = restored.inventory { inventory.complete = scanned.complete }

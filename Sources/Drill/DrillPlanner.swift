@@ -165,10 +165,7 @@ public enum DrillPlanner {
     }
 
     /// The newest installed `pg_restore` (a newer one reads older archives), else the one on PATH.
-    static func anyPgRestore() async -> String {
-        let newest = await ServerBinaries.installed().first { FileManager.default.isExecutableFile(atPath: $0.path("pg_restore")) }
-        return newest?.path("pg_restore") ?? "pg_restore"
-    }
+    static func anyPgRestore() async -> String { await LogicalRestore.hostPgRestore() }
 
     static func loadChecks(_ file: DrillFile, options: DrillOptions) throws(ConfigError) -> [CheckDefinition] {
         var checks: [CheckDefinition] = []

@@ -40,6 +40,7 @@ public struct LogicalRestore: RestoreMethod {
         var databases = [database]
         let environment = server.connection.with(database: database).libpqEnvironment
         if inspection.format.usesPgRestore {
+            details += try await createReferencedRoles(on: server)
             let source = try await stagedArchive(server: server, progress: progress)
             details += try await runPgRestore(source: source, server: server, environment: environment, progress: progress)
         } else {
@@ -152,20 +153,40 @@ public struct LogicalRestore: RestoreMethod {
         return result.succeeded
     }
 
-    /// Creates, as NOLOGIN roles, the roles a plain dump names that the fresh cluster lacks.
+    /// Creates the roles the dump names that the fresh cluster lacks: NOLOGIN, and SUPERUSER
+    /// where the dump needs one (an event trigger's owner). They exist only in the throwaway cluster.
     private func createReferencedRoles(on server: any ProvisionedServer) async throws -> [String] {
-        let referenced = try await PlainDumpRoles.referenced(path: artifactPath, compression: inspection.compression)
-        guard !referenced.isEmpty else { return [] }
+        let needs: PlainDumpRoles.Needs
+        if inspection.format.usesPgRestore {
+            needs = try await PlainDumpRoles.referenced(archive: artifactPath, compression: inspection.compression, pgRestore: await Self.hostPgRestore())
+        } else {
+            needs = try await PlainDumpRoles.referenced(path: artifactPath, compression: inspection.compression)
+        }
+        guard !needs.names.isEmpty else { return [] }
         do {
             let connection = try await PostgresConnection.connect(server.connection)
             defer { connection.close() }
             let existing = Set(try await connection.query("SELECT rolname FROM pg_roles").rows.compactMap { $0[0] })
-            let missing = referenced.subtracting(existing).sorted()
-            for role in missing { _ = try await connection.execute("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN") }
-            return missing.isEmpty ? [] : ["created the roles the dump names, as NOLOGIN (roles are not part of a pg_dump): \(missing.joined(separator: ", "))"]
+            let missing = needs.names.subtracting(existing).sorted()
+            for role in missing {
+                let superuser = needs.superusers.contains(role)
+                _ = try await connection.execute("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN\(superuser ? " SUPERUSER" : "")")
+            }
+            guard !missing.isEmpty else { return [] }
+            let elevated = missing.filter { needs.superusers.contains($0) }
+            return [
+                "created the roles the dump names, as NOLOGIN (roles are not part of a pg_dump): \(missing.joined(separator: ", "))"
+                    + (elevated.isEmpty ? "" : "; as SUPERUSER, because they own event triggers: \(elevated.joined(separator: ", "))")
+            ]
         } catch {
             throw RestoreError(.error, step: "create roles", "cannot create the roles the dump names: \(error)")
         }
+    }
+
+    /// A pg_restore of the drill host, for reading an archive's SQL (never for restoring).
+    public static func hostPgRestore() async -> String {
+        let newest = await ServerBinaries.installed().first { FileManager.default.isExecutableFile(atPath: $0.path("pg_restore")) }
+        return newest?.path("pg_restore") ?? "pg_restore"
     }
 
     private func runPsql(server: any ProvisionedServer) async throws -> ([String], PlainSQLRestore.Outcome) {
