@@ -37,7 +37,9 @@ public enum CheckLoader {
     }
 
     /// Loads the checks of one file.
-    public static func loadFile(path: String, pack: String) throws(ConfigError) -> [CheckDefinition] {
+    public static func loadFile(path given: String, pack: String) throws(ConfigError) -> [CheckDefinition] {
+        // Absolute, so a command check's relative `run:` and `workdir:` work from any folder.
+        let path = given.hasPrefix("/") ? (given as NSString).standardizingPath : ((FileManager.default.currentDirectoryPath + "/" + given) as NSString).standardizingPath
         let root = try YAMLValue.load(path: path)
         if let list = root["checks"] {
             try root.rejectUnknownKeys(["checks"])

@@ -48,7 +48,7 @@ public enum CheckLocator {
         for check in checks {
             if check.pack != pack {
                 pack = check.pack
-                lines.append((lines.isEmpty ? "" : "\n") + "[\(pack)]")
+                lines.append((lines.isEmpty ? "" : "\n") + "[\(pack)]  \((check.file as NSString).deletingLastPathComponent)")
             }
             let tags = check.tags.isEmpty ? "" : " tags: \(check.tags.joined(separator: ", "))"
             let order = check.after.isEmpty ? "" : " after: \(check.after.joined(separator: ", "))"

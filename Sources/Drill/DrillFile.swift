@@ -116,8 +116,11 @@ public enum DrillFileParser {
     static let secretLikeNames = ["password", "passwd", "secret", "token", "key", "credential"]
 
     /// Reads and validates the drill file at `path`.
+    /// The path is made absolute first (against the current directory), so every path the file
+    /// names, and every `DRILL_*` path checks see, is absolute whatever folder anything runs in.
     public static func load(path: String) throws(ConfigError) -> DrillFile {
-        try parse(try YAMLValue.load(path: path), path: path)
+        let absolute = DrillPlanner.resolvePath(path, base: FileManager.default.currentDirectoryPath)
+        return try parse(try YAMLValue.load(path: absolute), path: absolute)
     }
 
     /// Validates a parsed drill file.

@@ -130,9 +130,11 @@ public enum DrillPlanner {
             database: file.backup.database ?? "postgres")
     }
 
-    /// `--reports`, else the drill file's `reports.dir` (relative to the file), else `reports`.
+    /// `--reports` (relative to the current directory), else the drill file's `reports.dir`
+    /// (relative to the file), else `reports` in the current directory; always absolute.
     static func reportsDirectory(_ file: DrillFile, options: DrillOptions) -> String {
-        options.reportsDirectory ?? file.reportsDirectory.map { resolvePath($0, base: file.baseDirectory) } ?? "reports"
+        let chosen = options.reportsDirectory ?? file.reportsDirectory.map { resolvePath($0, base: file.baseDirectory) } ?? "reports"
+        return resolvePath(chosen, base: FileManager.default.currentDirectoryPath)
     }
 
     /// `file:///x` → `/x`; relative paths are taken from the drill file's directory.

@@ -1,21 +1,31 @@
 import Foundation
 
-/// Finds the project's shipped folders (`fixtures/`, `checks/`) from a clone or an install:
-/// `$RESTORE_DRILL_HOME`, then the current directory and its parents, then the executable's.
+/// Finds the project's shipped folders (`fixtures/`, `checks/`) from a clone or an install. A
+/// share folder is one that holds the `.restore-drill-share` marker, so a user's own `checks/`
+/// never passes for the shipped packs. Looked for in `$RESTORE_DRILL_HOME`, then next to the
+/// executable (`BIN/../share/restore-drill`, as `scripts/install` lays it out) and in its parent
+/// folders (a clone's `.build/...`), then the current directory and its parents, then
+/// `/usr/local/share/restore-drill` and `/usr/share/restore-drill`.
 public enum ResourceLocator {
-    /// The first directory holding `relativePath`, or nil.
+    /// The file that marks a share folder.
+    public static let marker = ".restore-drill-share"
+
+    /// The share folders found, in lookup order.
+    public static var roots: [String] {
+        var candidates: [String] = []
+        if let home = ProcessInfo.processInfo.environment["RESTORE_DRILL_HOME"], !home.isEmpty { candidates.append(home) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(executable.deletingLastPathComponent().appendingPathComponent("share/restore-drill").path)
+        candidates += ancestors(of: executable.path)
+        candidates += ancestors(of: FileManager.default.currentDirectoryPath)
+        candidates += ["/usr/local/share/restore-drill", "/usr/share/restore-drill"]
+        var seen: Set<String> = []
+        return candidates.filter { FileManager.default.fileExists(atPath: $0 + "/" + marker) && seen.insert($0).inserted }
+    }
+
+    /// The first share folder's `relativePath`, or nil.
     public static func find(_ relativePath: String) -> String? {
-        var roots: [String] = []
-        if let home = ProcessInfo.processInfo.environment["RESTORE_DRILL_HOME"], !home.isEmpty { roots.append(home) }
-        roots += ancestors(of: FileManager.default.currentDirectoryPath)
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent().path
-        roots += ancestors(of: executable)
-        roots.append("/usr/local/share/restore-drill")
-        roots.append("/usr/share/restore-drill")
-        for root in roots where FileManager.default.fileExists(atPath: root + "/" + relativePath) {
-            return root + "/" + relativePath
-        }
-        return nil
+        roots.lazy.map { $0 + "/" + relativePath }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Where check packs are looked up by name, after the drill file's own `checks/`.
