@@ -100,22 +100,24 @@ public enum ProcessRunner {
         options.teardownSequence = [
             .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: invocation.gracePeriod)
         ]
-        if let user = invocation.user, OSUser.isRoot, user.uid != 0 {
-            options.userID = user.uid
-            options.groupID = user.gid
-            options.supplementaryGroups = []
-        }
         var environment = invocation.inherit.base()
+        var program = invocation.executable
+        var arguments = invocation.arguments
         if let user = invocation.user, OSUser.isRoot, user.uid != 0 {
             environment["USER"] = user.name
             environment["LOGNAME"] = user.name
+            // setpriv changes the ids after exec, in a process with one thread. Changing them in
+            // the forked child (setgroups between fork and exec) can wait forever on glibc's
+            // broadcast to threads that only the parent had: a drill hung in a spawn.
+            let target = program.contains("/") ? program : (ExecutableLookup.find(program) ?? program)
+            arguments = Array(DrillSandbox.dropPrivileges(to: user).dropFirst()) + [target] + arguments
+            program = DrillSandbox.dropPrivileges(to: user)[0]
         }
         for (key, value) in invocation.environment { environment[key] = value }
-        let executable: Executable =
-            invocation.executable.contains("/") ? .path(FilePath(invocation.executable)) : .name(invocation.executable)
+        let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
         return Configuration(
             executable: executable,
-            arguments: Arguments(invocation.arguments),
+            arguments: Arguments(arguments),
             environment: .custom(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })),
             workingDirectory: invocation.workingDirectory.map { FilePath($0) },
             platformOptions: options)

@@ -15,6 +15,41 @@ struct ProcessRunnerTests {
         #expect(result.standardOutput == "[app][/tmp/x]")
     }
 
+    /// Regression: a child started as another user called setgroups() between fork and exec, and
+    /// glibc's setxid broadcast could wait forever for threads that existed only in the parent
+    /// (a drill hung in pg_ctl's spawn). Many spawns as the server's account while threads come
+    /// and go; the time limit only turns a hang into a failure.
+    @Test(.timeLimit(.minutes(1))) func programsStartedAsAnotherUserNeverHangInTheSpawn() async throws {
+        guard OSUser.isRoot, let postgres = OSUser.lookup(name: "postgres") else { return }
+        let churn = Atomic<Bool>(true)
+        let churners = (0..<4).map { _ in
+            Thread {
+                while churn.load(ordering: .relaxed) {
+                    let worker = Thread { _ = (0..<100).reduce(0, +) }
+                    worker.start()
+                }
+            }
+        }
+        churners.forEach { $0.start() }
+        defer { churn.store(false, ordering: .relaxed) }
+        try await withThrowingTaskGroup(of: Int32?.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var last: Int32?
+                    for _ in 0..<40 {
+                        last = try await ProcessRunner.run(ToolInvocation(executable: "/usr/bin/id", arguments: ["-u"], user: postgres)).exitCode
+                    }
+                    return last
+                }
+            }
+            for try await code in group { #expect(code == 0) }
+        }
+        // The account's uid and primary group only: no supplementary group of root's.
+        let identity = try await ProcessRunner.run(
+            ToolInvocation(executable: "/bin/sh", arguments: ["-c", "echo $(id -u) $(id -G)"], user: postgres))
+        #expect(identity.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "\(postgres.uid) \(postgres.gid)")
+    }
+
     @Test func exitCodesAndSignalsAreReported() async throws {
         let failed = try await ProcessRunner.run(ToolInvocation(executable: "/bin/sh", arguments: ["-c", "echo oops >&2; exit 3"]))
         #expect(failed.exitCode == 3)
