@@ -127,7 +127,7 @@ public enum PlainDumpRoles {
 /// Follows COPY blocks so that data lines are skipped.
 final class RoleScanner: Sendable {
     private struct State {
-        var inCopy = false
+        var copy = CopyTracker()
         var needs = PlainDumpRoles.Needs()
     }
 
@@ -135,14 +135,7 @@ final class RoleScanner: Sendable {
 
     func consume(_ line: String) {
         state.withLock { state in
-            if state.inCopy {
-                if line == "\\." { state.inCopy = false }
-                return
-            }
-            if line.hasPrefix("COPY "), line.hasSuffix("FROM stdin;") {
-                state.inCopy = true
-                return
-            }
+            if state.copy.isData(Substring(line)) || state.copy.inCopy || state.copy.inCopyStatement { return }
             for role in PlainDumpRoles.roles(inStatement: line) { state.needs.names.insert(role) }
             if let owner = PlainDumpRoles.superuser(inStatement: line) { state.needs.superusers.insert(owner) }
         }

@@ -28,21 +28,19 @@ public struct PlainSQLFilter: Sendable {
         case refuse(String)
     }
 
-    private(set) var inCopy = false
+    private var copy = CopyTracker()
+    /// Inside COPY data.
+    var inCopy: Bool { copy.inCopy }
+    /// Inside a COPY statement that spans lines: every line needs `classify`.
+    var inCopyStatement: Bool { copy.inCopyStatement }
 
     /// A filter at the start of a dump.
     public init() {}
 
     /// Classifies one line (without its newline).
     public mutating func classify(_ line: Substring) -> Action {
-        if inCopy {
-            if line == "\\." || line == "\\.\r" { inCopy = false }
-            return .pass
-        }
-        if line.hasPrefix("COPY "), line.hasSuffix("FROM stdin;") || line.hasSuffix("FROM stdin;\r") {
-            inCopy = true
-            return .pass
-        }
+        // COPY data, and the COPY statement itself (which may span lines), go to psql as they are.
+        if copy.isData(line) || copy.inCopy || copy.inCopyStatement { return .pass }
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
         guard trimmed.hasPrefix("\\") else { return .pass }
         let words = Self.words(trimmed.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -60,7 +60,7 @@ struct PlainSQLRestore {
             while let newline = pending[index...].firstIndex(of: UInt8(ascii: "\n")) {
                 index = newline + 1
                 let action: PlainSQLFilter.Action
-                if Self.quickPass(pending, lineStart, inCopy: filter.inCopy) {
+                if !filter.inCopyStatement, Self.quickPass(pending, lineStart, inCopy: filter.inCopy) {
                     action = .pass
                     if filter.inCopy {
                         scanner.countRow()

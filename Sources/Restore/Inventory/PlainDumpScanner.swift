@@ -5,7 +5,7 @@ import Foundation
 /// each table's COPY data, and whether the dump ends with pg_dump's completion trailer.
 public struct PlainDumpScanner: Sendable {
     private var inventory = BackupInventory(source: "plain SQL scan", rows: [:], complete: false)
-    private var inCopy = false
+    private var copy = CopyTracker()
     private var dataTable: String?
     private var copyRows: Int64 = 0
     /// Tables whose data came as INSERT statements: their rows are not counted.
@@ -18,19 +18,20 @@ public struct PlainDumpScanner: Sendable {
     public init() {}
 
     /// True inside COPY data, where every line but `\.` is a row.
-    public var isInCopy: Bool { inCopy }
+    public var isInCopy: Bool { copy.inCopy }
 
     /// Reads one line (without its newline).
     public mutating func observe(_ line: Substring) {
-        if inCopy {
-            if line == "\\." || line == "\\.\r" { endCopy() } else { copyRows += 1 }
+        let wasInCopy = copy.inCopy
+        if copy.isData(line) {
+            if wasInCopy && !copy.inCopy { endCopy() } else { copyRows += 1 }
             return
         }
-        if line.hasPrefix("COPY "), line.hasSuffix("FROM stdin;") || line.hasSuffix("FROM stdin;\r") {
-            inCopy = true
+        if copy.inCopy {
             copyRows = 0
             return
         }
+        if copy.inCopyStatement { return }
         if line.hasPrefix("--") {
             if line.hasPrefix("-- PostgreSQL database dump complete") || line.hasPrefix("-- PostgreSQL database cluster dump complete") {
                 inventory.complete = true
@@ -61,7 +62,6 @@ public struct PlainDumpScanner: Sendable {
     }
 
     private mutating func endCopy() {
-        inCopy = false
         guard let table = dataTable else { return }
         inventory.rows![table, default: 0] += copyRows
         copyRows = 0

@@ -17,7 +17,12 @@ public struct RestoredCatalog: Sendable {
 
     static let userSchema = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
 
+    /// pg_dump's table of contents (and a plain dump's `-- Name:` lines) print newlines and
+    /// carriage returns in names as spaces; names read from a catalog are spelled the same way.
+    public static func tocSpelling(_ expression: String) -> String { "translate(\(expression), E'\\n\\r', '  ')" }
+
     static let query = """
+        SELECT kind, \(tocSpelling("name")) FROM (
         SELECT 'schema', n.nspname FROM pg_namespace n WHERE \(userSchema)
         UNION ALL SELECT 'extension', extname FROM pg_extension
         UNION ALL SELECT 'type', n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE \(userSchema)
@@ -33,6 +38,7 @@ public struct RestoredCatalog: Sendable {
             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         UNION ALL SELECT 'function', n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE \(userSchema)
         UNION ALL SELECT 'large_object', oid::text FROM pg_largeobject_metadata
+        ) AS objects(kind, name)
         """
 
     /// Reads the catalog of the database `connection` is in.
@@ -45,7 +51,7 @@ public struct RestoredCatalog: Sendable {
         var relations: [String: String] = [:]
         let tables = try await connection.query(
             """
-            SELECT n.nspname || '.' || c.relname, format('%I.%I', n.nspname, c.relname)
+            SELECT \(tocSpelling("n.nspname || '.' || c.relname")), format('%I.%I', n.nspname, c.relname)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'f', 'm') AND \(userSchema)
             """)
         for row in tables.rows {

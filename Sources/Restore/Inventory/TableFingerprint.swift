@@ -73,7 +73,7 @@ public enum Fingerprinter {
     public static func tables(on connection: PostgresConnection, includeUnlogged: Bool = true) async throws -> [(name: String, quoted: String)] {
         let result = try await connection.query(
             """
-            SELECT n.nspname || '.' || c.relname, format('%I.%I', n.nspname, c.relname)
+            SELECT \(RestoredCatalog.tocSpelling("n.nspname || '.' || c.relname")), format('%I.%I', n.nspname, c.relname)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND c.relpersistence \(includeUnlogged ? "<> 't'" : "= 'p'")
               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'

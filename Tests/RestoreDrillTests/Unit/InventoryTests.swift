@@ -134,4 +134,25 @@ struct InventoryTests {
         #expect(String(decoding: data, as: UTF8.self).contains(#""counts""#))
         #expect(try JSONDecoder().decode(BackupInventory.self, from: data) == inventory)
     }
+
+    /// A quoted name with a newline splits the COPY statement over two lines: its data is still data.
+    @Test func aCopyStatementOverTwoLinesStartsCopyData() {
+        let lines = [
+            "-- Data for Name: legacy import; Type: TABLE DATA; Schema: public; Owner: postgres", "COPY public.\"legacy", "import\" (line) FROM stdin;",
+            "one", "\\connect elsewhere", "\\.", "-- PostgreSQL database dump complete",
+        ]
+        var scanner = PlainDumpScanner()
+        var filter = PlainSQLFilter()
+        var actions: [PlainSQLFilter.Action] = []
+        for line in lines {
+            scanner.observe(Substring(line))
+            actions.append(filter.classify(Substring(line)))
+        }
+        #expect(scanner.result.rows == ["public.legacy import": 2])
+        #expect(scanner.result.complete == true)
+        #expect(actions == Array(repeating: .pass, count: lines.count), "a data line is never a meta-command")
+        let roles = RoleScanner()
+        for line in ["COPY public.\"a", "b\" (x) FROM stdin;", "GRANT SELECT ON TABLE t TO evil;", "\\.", "GRANT SELECT ON TABLE t TO reader;"] { roles.consume(line) }
+        #expect(roles.roles == ["reader"])
+    }
 }
