@@ -39,6 +39,12 @@ public enum BackupRecording {
         /// Physical backups: `record` creates this restore point, writes held off the tables for
         /// the instant it takes, and fingerprints exactly what recovery to it gives.
         case restorePoint(String)
+
+        /// The restore point's name, for `.restorePoint`.
+        var restorePointName: String? {
+            if case .restorePoint(let name) = self { return name }
+            return nil
+        }
     }
 
     /// Records `artifact`; returns the metadata, where it was written, and warnings to print.
@@ -47,8 +53,8 @@ public enum BackupRecording {
     ) async throws -> (BackupMetadata, String, [String]) {
         let path = (artifact as NSString).standardizingPath
         var fingerprints: SourceFingerprints?
-        if case .restorePoint(let name)? = source?.moment {
-            return try await recordRestorePoint(name, source: source!, baseBackup: path, output: output, progress: progress)
+        if let source, let name = source.moment.restorePointName {
+            return try await recordRestorePoint(name, source: source, baseBackup: path, output: output, progress: progress)
         }
         if let source {
             fingerprints = try await SourceFingerprinting.take(source, artifact: path, progress: progress)
@@ -60,9 +66,8 @@ public enum BackupRecording {
             artifactPath: path, pgRestore: await DrillPlanner.anyPgRestore(), output: output, fingerprints: fingerprints
         ) { bytes in progress?("reading the dump: \(ByteCount(bytes))") }
         var warnings: [String] = []
-        if let inventory = metadata.inventory, let fingerprints = inventory.fingerprints {
-            let held = Set(inventory.tablesWithData)
-            let lacking = fingerprints.tables.keys.filter { !held.contains($0) }.sorted()
+        if let inventory = metadata.inventory {
+            let lacking = Completeness.tablesLacking(inventory)
             if !lacking.isEmpty {
                 warnings.append(
                     "the backup holds no data for \(lacking.count) table(s) of the source: \(lacking.prefix(20).joined(separator: ", "))\(lacking.count > 20 ? ", ..." : ""). Drills of it will fail unless backup.content says partial.")

@@ -165,16 +165,13 @@ enum CompletenessPhase {
 
     /// After recovery to a named restore point: the fingerprints `record --restore-point` took
     /// there (in the sidecar of any base backup of the catalog), compared in their database.
-    static func restorePointCases(
-        _ plan: DrillPlan, _ physical: PhysicalBackupPlan, server: any ProvisionedServer, progress: @escaping @Sendable (String) -> Void
-    ) async throws -> [ReportCase]? {
-        guard case .name(let point) = physical.target.kind, let fingerprints = recordedFingerprints(point, plan, physical) else { return nil }
+    static func restorePointCase(
+        _ fingerprints: SourceFingerprints, _ plan: DrillPlan, server: any ProvisionedServer, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> ReportCase {
         let connection = try await connect(server.connection.with(database: fingerprints.database ?? plan.database))
         defer { connection.close() }
         let catalog = try await RestoredCatalog.read(connection)
-        return [
-            try await fingerprintCase(fingerprints, tablesWithData: nil, declared: .full, catalog: catalog, connection: connection, progress: progress)
-        ]
+        return try await fingerprintCase(fingerprints, tablesWithData: nil, declared: .full, catalog: catalog, connection: connection, progress: progress)
     }
 
     static func recordedFingerprints(_ point: String, _ plan: DrillPlan, _ physical: PhysicalBackupPlan) -> SourceFingerprints? {

@@ -116,10 +116,10 @@ public struct DrillRunner: Sendable {
         }
 
         if case .physical(let physical) = plan.backup, case .name(let point) = physical.target.kind,
-            CompletenessPhase.recordedFingerprints(point, plan, physical) != nil
+            let fingerprints = CompletenessPhase.recordedFingerprints(point, plan, physical)
         {
             try await recorder.phase("completeness") { suite in
-                suite.cases += try await CompletenessPhase.restorePointCases(plan, physical, server: server) { progress.detail($0) } ?? []
+                suite.cases.append(try await CompletenessPhase.restorePointCase(fingerprints, plan, server: server) { progress.detail($0) })
             }
         }
 

@@ -58,9 +58,7 @@ enum SourceFingerprinting {
             try await Fingerprinter.prepare(session)
             // pg_dump reads every row whatever the policies say; so must the fingerprint (an error, not fewer rows).
             _ = try await session.execute("SET row_security = off")
-            var physical = false
-            if case .restorePoint = source.moment { physical = true }
-            let tables = try await Fingerprinter.tables(on: session, includeUnlogged: !physical)
+            let tables = try await Fingerprinter.tables(on: session, includeUnlogged: source.moment.restorePointName == nil)
             var fingerprints: [String: TableFingerprint] = [:]
             for (index, table) in tables.enumerated() {
                 progress?("fingerprint \(index + 1)/\(tables.count): \(table.name)")
@@ -70,10 +68,9 @@ enum SourceFingerprinting {
             // The exported snapshot lives as long as this transaction: it ends after pg_dump.
             try await dumping?.value
             _ = try await session.execute("COMMIT")
-            var restorePoint: String?
-            if case .restorePoint(let name) = source.moment { restorePoint = name }
             return SourceFingerprints(
-                takenAt: takenAt.flatMap(TimestampText.parse), snapshot: snapshot, restorePoint: restorePoint, database: parameters.database,
+                takenAt: takenAt.flatMap(TimestampText.parse), snapshot: snapshot, restorePoint: source.moment.restorePointName,
+                database: parameters.database,
                 encoding: encoding, tables: fingerprints)
         } catch let error as PostgresError {
             throw RestoreError(.error, step: "record", "cannot fingerprint the source database: \(error)")

@@ -109,9 +109,10 @@ public enum ProcessRunner {
             // setpriv changes the ids after exec, in a process with one thread. Changing them in
             // the forked child (setgroups between fork and exec) can wait forever on glibc's
             // broadcast to threads that only the parent had: a drill hung in a spawn.
+            let setpriv = DrillSandbox.dropPrivileges(to: user)
             let target = program.contains("/") ? program : (ExecutableLookup.find(program) ?? program)
-            arguments = Array(DrillSandbox.dropPrivileges(to: user).dropFirst()) + [target] + arguments
-            program = DrillSandbox.dropPrivileges(to: user)[0]
+            arguments = Array(setpriv.dropFirst()) + [target] + arguments
+            program = setpriv[0]
         }
         for (key, value) in invocation.environment { environment[key] = value }
         let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)

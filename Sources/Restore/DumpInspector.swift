@@ -29,12 +29,15 @@ public struct ArtifactInspection: Sendable {
     public var format: DumpFormat
     /// Header fields.
     public var header: DumpHeader
+    /// Archives: what their table of contents lists (read with the header, by the same `pg_restore --list`).
+    public var contents: BackupInventory?
 
     /// Creates an inspection result.
-    public init(compression: Compression, format: DumpFormat, header: DumpHeader) {
+    public init(compression: Compression, format: DumpFormat, header: DumpHeader, contents: BackupInventory? = nil) {
         self.compression = compression
         self.format = format
         self.header = header
+        self.contents = contents
     }
 }
 
@@ -52,8 +55,8 @@ public enum DumpInspector {
                     .failure, step: "format",
                     "\(path) is a directory without toc.dat: not a pg_dump directory-format archive")
             }
-            let header = try await archiveHeader(path: path, compression: .none, pgRestore: pgRestore)
-            return ArtifactInspection(compression: .none, format: .directory, header: header)
+            let list = try await list(path: path, compression: .none, pgRestore: pgRestore)
+            return ArtifactInspection(compression: .none, format: .directory, header: parseTOCHeader(list), contents: InventoryReader.fromList(list))
         }
         let magic = try readHead(path: path, count: 8)
         let compression = Compression.detect(magic: magic)
@@ -63,13 +66,11 @@ public enum DumpInspector {
                 .failure, step: "format",
                 "\(path) is not a pg_dump archive (custom, tar or plain SQL)\(compression == .none ? "" : " inside its \(compression.rawValue) compression"): its first bytes match none of them")
         }
-        let header: DumpHeader
         if format == .plain {
-            header = parsePlainHeader(String(decoding: head, as: UTF8.self))
-        } else {
-            header = try await archiveHeader(path: path, compression: compression, pgRestore: pgRestore)
+            return ArtifactInspection(compression: compression, format: format, header: parsePlainHeader(String(decoding: head, as: UTF8.self)))
         }
-        return ArtifactInspection(compression: compression, format: format, header: header)
+        let list = try await list(path: path, compression: compression, pgRestore: pgRestore)
+        return ArtifactInspection(compression: compression, format: format, header: parseTOCHeader(list), contents: InventoryReader.fromList(list))
     }
 
     static func readHead(path: String, count: Int) throws(RestoreError) -> [UInt8] {
@@ -96,10 +97,6 @@ public enum DumpInspector {
         } catch {
             throw RestoreError(.error, step: "decompress", "cannot run \(tool) to read \(path): \(error)")
         }
-    }
-
-    static func archiveHeader(path: String, compression: Compression, pgRestore: String) async throws(RestoreError) -> DumpHeader {
-        parseTOCHeader(try await list(path: path, compression: compression, pgRestore: pgRestore))
     }
 
     /// What `pg_restore --list` prints for the archive (through its decompressor when compressed).

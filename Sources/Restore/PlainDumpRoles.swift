@@ -32,16 +32,9 @@ public enum PlainDumpRoles {
     /// The roles the archive at `path` (custom, tar or directory) refers to, from the SQL
     /// `pg_restore --schema-only` would run.
     public static func referenced(archive path: String, compression: Compression, pgRestore: String) async throws -> Needs {
-        let reader: ToolInvocation
-        if let tool = compression.tool {
-            // No pipefail: pg_restore stops reading once the schema is out, and the decompressor
-            // then dies of SIGPIPE. A damaged archive fails the restore itself, which reads it whole.
-            reader = ToolInvocation(
-                executable: "/bin/sh", arguments: ["-c", "\"$0\" -dc -- \"$1\" 2>/dev/null | \"$2\" --schema-only --file=-", tool, path, pgRestore],
-                displayName: "pg_restore --schema-only")
-        } else {
-            reader = ToolInvocation(executable: pgRestore, arguments: ["--schema-only", "--file=-", path], displayName: "pg_restore --schema-only")
-        }
+        // pg_restore stops reading once the schema is out; a damaged archive fails the restore
+        // itself, which reads it whole.
+        let reader = ToolInvocation.pgRestoreSQL("--schema-only", path: path, compression: compression, pgRestore: pgRestore, wholeInput: false)
         return try await scan(reader, path: path)
     }
 

@@ -17,6 +17,12 @@ public enum InventoryReader {
     /// read to its end.
     public static func contents(path: String, inspection: ArtifactInspection, pgRestore: String) async throws -> BackupInventory {
         guard inspection.format.usesPgRestore else { return try await scan(try await DumpSource.open(path: path, compression: inspection.compression)) }
+        return try await listed(path: path, inspection: inspection, pgRestore: pgRestore)
+    }
+
+    /// The archive's table of contents: the one inspection read, else `pg_restore --list` now.
+    static func listed(path: String, inspection: ArtifactInspection, pgRestore: String) async throws -> BackupInventory {
+        if let contents = inspection.contents { return contents }
         return fromList(try await DumpInspector.list(path: path, compression: inspection.compression, pgRestore: pgRestore))
     }
 
@@ -29,17 +35,9 @@ public enum InventoryReader {
         guard inspection.format.usesPgRestore else {
             return try await scan(try await DumpSource.open(path: path, compression: inspection.compression), onProgress: onProgress)
         }
-        var inventory = fromList(try await DumpInspector.list(path: path, compression: inspection.compression, pgRestore: pgRestore))
-        let producer: ToolInvocation
-        if let tool = inspection.compression.tool {
-            // pipefail (bash, an essential package on Debian): a decompressor that fails fails the scan.
-            producer = ToolInvocation(
-                executable: "/bin/bash",
-                arguments: ["-c", "set -o pipefail; \"$0\" -dc -- \"$1\" | \"$2\" --data-only --file=-", tool, path, pgRestore],
-                displayName: "\(tool) -dc | pg_restore --data-only")
-        } else {
-            producer = ToolInvocation(executable: pgRestore, arguments: ["--data-only", "--file=-", path], displayName: "pg_restore --data-only")
-        }
+        var inventory = try await listed(path: path, inspection: inspection, pgRestore: pgRestore)
+        // The data is read whole: a decompressor that fails fails the scan.
+        let producer = ToolInvocation.pgRestoreSQL("--data-only", path: path, compression: inspection.compression, pgRestore: pgRestore, wholeInput: true)
         let data = try await scan(try DumpSource.open(producer: producer, path: path), onProgress: onProgress)
         inventory.rows = data.rows
         return inventory
@@ -76,5 +74,23 @@ public enum InventoryReader {
         if let problem = await source.close(stoppedEarly: failure != nil) { throw problem }
         if let failure { throw failure }
         return scanner.result
+    }
+}
+
+extension ToolInvocation {
+    /// `pg_restore MODE --file=-` of the archive at `path`: the SQL it would run, on standard
+    /// output, through the archive's decompressor when it has one. With `wholeInput`, a
+    /// decompressor that fails fails the invocation (pipefail); without, pg_restore may stop
+    /// reading early (`--schema-only`) and the decompressor's SIGPIPE is no failure.
+    static func pgRestoreSQL(_ mode: String, path: String, compression: Compression, pgRestore: String, wholeInput: Bool) -> ToolInvocation {
+        guard let tool = compression.tool else {
+            return ToolInvocation(executable: pgRestore, arguments: [mode, "--file=-", path], displayName: "pg_restore \(mode)")
+        }
+        // pipefail needs bash (an essential package on Debian).
+        let script = wholeInput
+            ? "set -o pipefail; \"$0\" -dc -- \"$1\" | \"$2\" \"$3\" --file=-" : "\"$0\" -dc -- \"$1\" 2>/dev/null | \"$2\" \"$3\" --file=-"
+        return ToolInvocation(
+            executable: wholeInput ? "/bin/bash" : "/bin/sh", arguments: ["-c", script, tool, path, pgRestore, mode],
+            displayName: "\(tool) -dc | pg_restore \(mode)")
     }
 }
