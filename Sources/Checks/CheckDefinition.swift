@@ -120,6 +120,8 @@ public struct SQLCheck: Sendable {
     public var parameters: [String]
     /// What the result must be.
     public var expectation: SQLExpectation
+    /// What the first column measures (`schema.table.column` of a freshness check), for messages.
+    public var subject: String? = nil
 }
 
 /// What a SQL check's result must be.

@@ -22,7 +22,7 @@ extension CheckLoader {
                 database: try role["database"]?.string())
         }
         if let user = node["app_user"] {
-            try user.rejectUnknownKeys(["table", "match", "hash_column", "password", "where"])
+            try user.rejectUnknownKeys(["table", "match", "hash_column", "password", "where", "ignore_case", "refuse"])
             let table = try user.required("table", hint: "the schema.table of the application's users").string()
             guard table.contains(".") else { throw try user.required("table").error("'\(table)' must be schema-qualified (schema.table)") }
             let matchNode = try user.required("match", hint: "how to find the user row, e.g. match: {email: ${admin_email}}")
@@ -34,6 +34,22 @@ extension CheckLoader {
                 hashColumn: try user.required("hash_column", hint: "the column holding the password hash, e.g. encrypted_password").string(),
                 password: try template(try user.required("password", hint: "a drill variable holding the password, e.g. password: ${admin_password}")),
                 condition: try user["where"]?.string())
+            if let columns = user["ignore_case"] {
+                for column in try columns.sequence() {
+                    let name = try column.string()
+                    guard match.contains(where: { $0.column == name }) else {
+                        throw column.error("'\(name)' is not a match column; ignore_case names columns of match: (\(match.map(\.column).joined(separator: ", ")))")
+                    }
+                    check.appUser?.ignoringCase.insert(name)
+                }
+            }
+            for rule in try user["refuse"]?.sequence() ?? [] {
+                try rule.rejectUnknownKeys(["when", "because"])
+                check.appUser?.refusals.append(
+                    LoginCheck.Refusal(
+                        when: try rule.required("when", hint: "SQL over the user row, e.g. when: banned_until > now()").string(),
+                        because: try rule.required("because", hint: "what the state means, e.g. because: the admin is banned").string()))
+            }
         }
         guard check.role != nil || check.appUser != nil else {
             throw node.error("a login check needs role: {name, password} and/or app_user: {table, match, hash_column, password}")

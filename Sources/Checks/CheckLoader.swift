@@ -161,7 +161,8 @@ public enum CheckLoader {
         let quoted = { (name: String) in "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         return SQLCheck(
             query: "SELECT max(\(quoted(column))) FROM \(quoted(parts[0])).\(quoted(parts[1]))", database: try node["database"]?.string(),
-            parameters: [], expectation: .within(try node.required("within", hint: "how old the newest row may be, e.g. 1h").duration()))
+            parameters: [], expectation: .within(try node.required("within", hint: "how old the newest row may be, e.g. 1h").duration()),
+            subject: "\(table).\(column)")
     }
 
     static func parseExpectation(_ node: YAMLValue) throws(ConfigError) -> SQLExpectation {

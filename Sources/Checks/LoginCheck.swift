@@ -21,6 +21,18 @@ public struct LoginCheck: Sendable {
         public var password: VariableTemplate
         /// Extra SQL condition the row must meet (e.g. `is_admin`), optional.
         public var condition: String?
+        /// Match columns compared case-insensitively (`lower(column) = lower(value)`), as an
+        /// application that lowercases emails finds its users.
+        public var ignoringCase: Set<String> = []
+        /// States of the found row that keep the user from logging in even with the right
+        /// password (banned, deleted): the check fails with the rule's reason.
+        public var refusals: [Refusal] = []
+    }
+
+    /// A row state that makes the login fail: `when` is SQL over the user row.
+    public struct Refusal: Sendable {
+        public var when: String
+        public var because: String
     }
 
     public var role: RoleLogin?

@@ -84,12 +84,28 @@ enum LoginCheckRunner {
         let parts = spec.table.split(separator: ".", maxSplits: 1).map(String.init)
         let table = parts.map(quoted).joined(separator: ".")
         let hash = quoted(spec.hashColumn)
-        let conditions = spec.match.enumerated().map { "\(quoted($1.column)) = $\($0 + 1)" } + (spec.condition.map { ["(\($0))"] } ?? [])
-        let passwordParameter = "$\(values.count + 1)"
+        let matches = spec.match.enumerated().map { index, entry in
+            spec.ignoringCase.contains(entry.column) ? "lower(\(quoted(entry.column))) = lower($\(index + 1))" : "\(quoted(entry.column)) = $\(index + 1)"
+        }
+        let conditions = matches + (spec.condition.map { ["(\($0))"] } ?? [])
         let who = zip(spec.match, values).map { "\($0.column) = '\($1)'" }.joined(separator: ", ")
+        let found = who + (spec.condition.map { " and \($0)" } ?? "")
         do {
             let session = try await PostgresConnection.connect(context.connection)
             defer { session.close() }
+            // The row first, hashing nothing: crypt() errors on an empty or foreign hash ("invalid
+            // salt"), and another row with the same email (an SSO identity) must not be hashed at all.
+            let refusals = spec.refusals.map { "((\($0.when)) IS TRUE)" }
+            let sql = "SELECT \(([hash] + refusals).joined(separator: ", ")) FROM \(table) WHERE \(conditions.joined(separator: " AND "))"
+            let rows = try await session.query(sql, values)
+            guard let row = rows.rows.first else { return (.failed, "no row of \(spec.table) has \(found)", []) }
+            if rows.rows.count > 1 { return (.failed, "\(rows.rows.count) rows of \(spec.table) have \(found); expected one", []) }
+            for (index, refusal) in spec.refusals.enumerated() where row[index + 1] == "t" {
+                return (.failed, "the row of \(spec.table) with \(who) cannot log in: \(refusal.because) (\(refusal.when))", [])
+            }
+            guard let stored = row[0], !stored.isEmpty else {
+                return (.failed, "the row of \(spec.table) with \(who) has no password (\(spec.hashColumn) is \(row[0] == nil ? "NULL" : "empty"))", [])
+            }
             // pgcrypto may live outside the search path (Supabase installs it in `extensions`).
             guard let schema = try await session.query(
                 """
@@ -99,21 +115,36 @@ enum LoginCheckRunner {
             ).value() else {
                 return (.failed, "crypt() does not exist in the restored database: the pgcrypto extension was not restored", [])
             }
-            let sql = """
-                SELECT \(hash) IS NOT NULL AND \(hash) = \(schema).crypt(\(passwordParameter), \(hash)) FROM \(table) WHERE \(conditions.joined(separator: " AND "))
-                """
-            let result = try await session.query(sql, values + [password])
-            guard !result.rows.isEmpty else {
-                return (.failed, "no row of \(spec.table) has \(who)\(spec.condition.map { " and \($0)" } ?? "")", [])
+            if let foreign = foreignHashKind(stored) {
+                return (
+                    .error,
+                    "\(spec.hashColumn) of the row with \(who) is \(foreign), which crypt() cannot check (it knows bcrypt $2a$/$2b$, md5-crypt $1$ and des); the login cannot be proven here",
+                    [])
             }
-            if result.rows.count > 1 { return (.failed, "\(result.rows.count) rows of \(spec.table) have \(who); expected one", []) }
-            guard result.bool() == true else {
+            let verified: Bool
+            do {
+                verified = try await session.query("SELECT $1 = \(schema).crypt($2, $1)", [stored, password]).bool() == true
+            } catch let error where error.sqlState == "22023" {
+                return (
+                    .error,
+                    "\(spec.hashColumn) of the row with \(who) is not a hash crypt() can check (\(error.message)); the login cannot be proven here",
+                    [])
+            }
+            guard verified else {
                 return (.failed, "the password does not verify against \(spec.table).\(spec.hashColumn) of the row with \(who)", [])
             }
             return (.passed, "", ["\(spec.table) row with \(who): \(spec.hashColumn) verifies with crypt()"])
         } catch {
             return (error.code == .queryFailed ? .failed : .error, "cannot verify the password hash: \(error)", [])
         }
+    }
+
+    /// What a stored hash is when it is one crypt() would misread rather than refuse: an Argon2
+    /// or scrypt hash (GoTrue accepts imported ones) looks like a des salt to it and never matches.
+    static func foreignHashKind(_ hash: String) -> String? {
+        let kinds = [("$argon2", "an Argon2 hash"), ("$fbscrypt$", "a Firebase scrypt hash"), ("$scrypt$", "an scrypt hash"),
+                     ("$5$", "a sha256-crypt hash"), ("$6$", "a sha512-crypt hash"), ("$pbkdf2", "a PBKDF2 hash")]
+        return kinds.first { hash.hasPrefix($0.0) }?.1
     }
 
     static func quoted(_ identifier: String) -> String {

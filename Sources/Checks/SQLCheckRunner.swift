@@ -33,11 +33,11 @@ enum SQLCheckRunner {
                 return (status, "the query failed: \(error)", "")
             }
         }
-        return judge(result, expectation: spec.expectation, recoveryPoint: context.recoveryPoint)
+        return judge(result, expectation: spec.expectation, recoveryPoint: context.recoveryPoint, subject: spec.subject)
     }
 
     /// Compares a result with an expectation; returns status, message and what was observed.
-    static func judge(_ result: QueryResult, expectation: SQLExpectation, recoveryPoint: Date?) -> (CheckStatus, String, String) {
+    static func judge(_ result: QueryResult, expectation: SQLExpectation, recoveryPoint: Date?, subject: String? = nil) -> (CheckStatus, String, String) {
         switch expectation {
         case .isTrue:
             guard result.rows.count == 1, result.columns.count >= 1 else {
@@ -66,7 +66,16 @@ enum SQLCheckRunner {
             }
             return (.passed, "", expected)
         case .within(let window):
-            guard let text = result.value() else { return (.failed, "expected a timestamp, got \(result.rows.isEmpty ? "no rows" : "NULL")", "NULL") }
+            guard let text = result.value() else {
+                // An empty table proves no freshness: it fails, saying so rather than "got NULL".
+                if let subject {
+                    return (
+                        .failed,
+                        "\(subject) holds no timestamp (the table is empty, or the column is NULL in every row), so nothing shows the restored data reaches the recovery point",
+                        "no rows")
+                }
+                return (.failed, "expected a timestamp, got \(result.rows.isEmpty ? "no rows" : "NULL")", "NULL")
+            }
             guard let timestamp = TimestampText.parse(text) else {
                 return (.error, "the query must return a timestamptz; got '\(text)'", text)
             }

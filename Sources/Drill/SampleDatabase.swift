@@ -63,9 +63,10 @@ public enum SampleDatabase {
         progress?("loading schema, \(auditRows) audit entries and \(catalogRows) catalog items")
         try await psql(source, environment, ["--file=\(fixtures)/schema.sql"])
         try await psql(source, environment, ["--set=admin_password=\(password)", "--file=\(fixtures)/seed.sql"])
-        // The Supabase-shaped schemas (auth, storage) live next to the app, as in a Supabase project.
+        // A Supabase project's roles and schemas (auth, storage) live next to the app, as they would.
         let supabase = (fixtures as NSString).deletingLastPathComponent + "/supabase"
         if FileManager.default.fileExists(atPath: supabase + "/schema.sql") {
+            try await psql(source, environment, ["--file=\(supabase)/roles.sql"])
             try await psql(source, environment, ["--file=\(supabase)/schema.sql"])
             try await psql(source, environment, ["--set=admin_password=\(password)", "--file=\(supabase)/seed.sql"])
         }
