@@ -19,20 +19,25 @@ public enum DemoDrill {
         defer { _ = ScratchDirectory.remove(workspace) }
         progress.phaseStarted("demo: make sample backup")
         let start = ContinuousClock.now
-        let backup = try await SampleDatabase.makeBackup(fixtures: fixtures, into: workspace) { progress.detail($0) }
+        // The Supabase project schedules a pg_cron job when pg_cron is installed here, as real ones do.
+        let major = await ServerBinaries.installedMajors().first ?? 0
+        let scheduler = await SampleDatabase.schedulerInstalled(major: major)
+        let backup = try await SampleDatabase.makeBackup(fixtures: fixtures, into: workspace, scheduler: scheduler) { progress.detail($0) }
         progress.phaseFinished(
             "demo: make sample backup", status: .passed, seconds: (ContinuousClock.now - start).seconds,
             message: "\((backup.artifactPath as NSString).lastPathComponent) from PostgreSQL \(backup.serverVersion)")
         setenv(passwordVariable, backup.adminPassword, 1)
         let drillFile = workspace + "/demo-drill.yaml"
-        try drillYAML(artifact: backup.artifactPath, checks: checks, app: fixtures + "/app.py").write(toFile: drillFile, atomically: true, encoding: .utf8)
+        try drillYAML(artifact: backup.artifactPath, checks: checks, app: fixtures + "/app.py", preload: scheduler ? ["pg_cron"] : [])
+            .write(toFile: drillFile, atomically: true, encoding: .utf8)
         var demoOptions = options
         demoOptions.reportsDirectory = reportsDirectory
         return await DrillRunner(options: demoOptions, progress: progress).run(drillFile: drillFile)
     }
 
-    static func drillYAML(artifact: String, checks: String, app: String) -> String {
-        """
+    static func drillYAML(artifact: String, checks: String, app: String, preload: [String] = []) -> String {
+        let preloadLine = preload.isEmpty ? "" : "\n  preload: [\(preload.joined(separator: ", "))]   # the sample's pg_cron job is kept from running"
+        return """
         # Written by restore-drill demo.
         name: demo-app-nightly
         targets:
@@ -43,7 +48,7 @@ public enum DemoDrill {
           location: file://\(artifact)
         postgres:
           provisioner: pg_ctl
-          version: auto
+          version: auto\(preloadLine)
         variables:
           admin_email: \(SampleDatabase.adminEmail)
           admin_password: env:\(passwordVariable)

@@ -69,6 +69,8 @@ public struct DrillFile: Sendable {
         public var allowHosts: [String] = []
         /// `docker`: runtime, image and network.
         public var container: ContainerOptions? = nil
+        /// `preload`: libraries a logical restore's server preloads (pg_cron...).
+        public var preload: [String] = []
 
         /// True for a server the drill did not provision and never restores into.
         public var isExternal: Bool { provisioner == "external" }
@@ -211,7 +213,7 @@ public enum DrillFileParser {
         var result = DrillFile.Postgres(
             provisioner: "pg_ctl", version: nil, binDirectory: nil, osUser: "postgres", listenOnLoopback: false, settings: [:])
         guard let node else { return result }
-        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings", "dsn", "allow_hosts", "runtime", "runtime_args", "image", "network", "client_tools"])
+        try node.rejectUnknownKeys(["provisioner", "version", "bin_dir", "os_user", "listen_on_loopback", "settings", "preload", "dsn", "allow_hosts", "runtime", "runtime_args", "image", "network", "client_tools"])
         if let provisioner = node["provisioner"] {
             result.provisioner = try provisioner.string()
             guard ["pg_ctl", "docker", "external"].contains(result.provisioner) else {
@@ -253,7 +255,7 @@ public enum DrillFileParser {
             let hosts = try node.required("allow_hosts", hint: "the hosts this drill may connect to, e.g. allow_hosts: [restored-db.internal]")
             result.allowHosts = try hosts.stringList()
             guard !result.allowHosts.isEmpty else { throw hosts.error("name at least one host: a drill must never reach a host it was not told is a drill target") }
-            for key in ["settings", "os_user", "listen_on_loopback"] {
+            for key in ["settings", "os_user", "listen_on_loopback", "preload"] {
                 if let value = node[key] { throw value.error("\(key) belongs to servers the drill provisions; an external server is configured by its provider") }
             }
         } else {
@@ -275,6 +277,13 @@ public enum DrillFileParser {
                 if let reason = QuarantineSettings.rejectionReason(for: key) { throw value.error(reason) }
                 result.settings[key] = try value.string()
             }
+        }
+        for item in try node["preload"]?.sequence() ?? [] {
+            let library = try item.string()
+            guard !library.isEmpty, library.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw item.error("'\(library)' is not a library name; give names as in shared_preload_libraries, e.g. preload: [pg_cron]")
+            }
+            result.preload.append(library)
         }
         return result
     }

@@ -103,6 +103,12 @@ public enum DrillPlanner {
         guard FileManager.default.fileExists(atPath: location) else {
             throw RestoreError(.failure, step: "fetch", "the base backup location \(location) does not exist (backup.location in \(file.path))")
         }
+        if !file.postgres.preload.isEmpty {
+            throw ConfigError(
+                file: file.path,
+                message:
+                    "postgres.preload is for logical restores; a physical restore keeps production's shared_preload_libraries (those not installed here are dropped) and allows schedulers among them with recovery.allow_preload: [\(file.postgres.preload.joined(separator: ", "))]")
+        }
         guard let archiveLocation = file.backup.walArchive else {
             throw ConfigError(file: file.path, message: "backup.wal_archive is required for a physical backup: recovery reads WAL from it")
         }

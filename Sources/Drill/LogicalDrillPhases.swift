@@ -16,12 +16,14 @@ extension DrillRunner {
                 options.drillName = plan.file.name
                 provisioner = ContainerProvisioner(options: options)
             }
-            let server = try await provisioner.provision(
-                ProvisionRequest(
-                    majorVersion: plan.majorVersion,
-                    binDirectory: plan.file.postgres.container == nil ? plan.serverBinaries.directory : plan.file.postgres.binDirectory,
-                    settings: plan.file.postgres.settings,
-                    serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback, readOnlyPaths: [plan.artifactPath]))
+            var request = ProvisionRequest(
+                majorVersion: plan.majorVersion,
+                binDirectory: plan.file.postgres.container == nil ? plan.serverBinaries.directory : plan.file.postgres.binDirectory,
+                settings: plan.file.postgres.settings,
+                serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback, readOnlyPaths: [plan.artifactPath])
+            request.preload = plan.file.postgres.preload
+            request.restoreDatabase = plan.database
+            let server = try await provisioner.provision(request)
             state.acquire(server)
             let version = (try? await serverVersion(server.connection)) ?? server.binaries.version
             state.serverVersion = version

@@ -30,7 +30,7 @@ public enum SampleDatabase {
     public static func makeBackup(
         fixtures: String, into directory: String, format: DumpFormat = .custom, compression: Compression = .none,
         adminPassword: String? = nil, serverUser: String = "postgres", dumpArguments: [String] = [], fingerprints: Bool = false,
-        progress: (@Sendable (String) -> Void)? = nil
+        scheduler: Bool = false, progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> SampleBackup {
         guard let major = await ServerBinaries.installedMajors().first else {
             throw ProvisionError(.binariesNotFound, "no PostgreSQL server binaries are installed; scripts/bootstrap installs them")
@@ -38,11 +38,17 @@ public enum SampleDatabase {
         let password = adminPassword ?? "demo-" + UUID().uuidString.prefix(13).lowercased()
         SecretMasker.shared.register(password)
         progress?("starting a source PostgreSQL \(major) for the sample app")
-        let source = try await PgCtlProvisioner().provision(ProvisionRequest(majorVersion: major, serverUser: serverUser))
+        var request = ProvisionRequest(majorVersion: major, serverUser: serverUser)
+        if scheduler {
+            // pg_cron keeps its tables in the database it is told; its jobs never run here either.
+            request.preload = ["pg_cron"]
+            request.restoreDatabase = "app"
+        }
+        let source = try await PgCtlProvisioner().provision(request)
         do {
             let backup = try await load(
                 source: source, fixtures: fixtures, directory: directory, format: format, compression: compression,
-                password: password, dumpArguments: dumpArguments, fingerprints: fingerprints, progress: progress)
+                password: password, dumpArguments: dumpArguments, fingerprints: fingerprints, scheduler: scheduler, progress: progress)
             _ = await source.tearDown()
             return backup
         } catch {
@@ -53,7 +59,7 @@ public enum SampleDatabase {
 
     private static func load(
         source: any ProvisionedServer, fixtures: String, directory: String, format: DumpFormat, compression: Compression,
-        password: String, dumpArguments: [String], fingerprints: Bool, progress: (@Sendable (String) -> Void)?
+        password: String, dumpArguments: [String], fingerprints: Bool, scheduler: Bool, progress: (@Sendable (String) -> Void)?
     ) async throws -> SampleBackup {
         let admin = try await PostgresConnection.connect(source.connection)
         _ = try await admin.execute("CREATE DATABASE app")
@@ -69,6 +75,7 @@ public enum SampleDatabase {
             try await psql(source, environment, ["--file=\(supabase)/roles.sql"])
             try await psql(source, environment, ["--file=\(supabase)/schema.sql"])
             try await psql(source, environment, ["--set=admin_password=\(password)", "--file=\(supabase)/seed.sql"])
+            if scheduler { try await psql(source, environment, ["--file=\(supabase)/cron.sql"]) }
         }
         let csv = fixtures + "/catalog.csv"
         try await psql(
@@ -103,6 +110,12 @@ public enum SampleDatabase {
             metadataPath = try await BackupRecorder.record(artifactPath: artifact, pgRestore: source.binaries.path("pg_restore")).1
         }
         return SampleBackup(artifactPath: artifact, metadataPath: metadataPath, adminPassword: password, serverVersion: version)
+    }
+
+    /// True when pg_cron is installed for `major` here (the demo's sample then schedules a job).
+    public static func schedulerInstalled(major: Int) async -> Bool {
+        guard let binaries = try? await ServerBinaries.locate(major: major, explicitDirectory: nil) else { return false }
+        return FileManager.default.fileExists(atPath: (binaries.directory as NSString).deletingLastPathComponent + "/lib/pg_cron.so")
     }
 
     private static func psql(_ server: any ProvisionedServer, _ environment: [String: String], _ arguments: [String]) async throws {

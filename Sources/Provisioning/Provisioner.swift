@@ -21,6 +21,11 @@ public struct ProvisionRequest: Sendable {
     public var quarantined: Bool
     /// Files and folders the restore tools will read (a container mounts them read-only).
     public var readOnlyPaths: [String] = []
+    /// `postgres.preload`: libraries for `shared_preload_libraries` (a logical restore of a
+    /// database with pg_cron needs it), schedulers among them kept from running jobs.
+    public var preload: [String] = []
+    /// The database the backup is restored into (pg_cron keeps its tables there).
+    public var restoreDatabase: String? = nil
 
     /// Creates a request.
     public init(

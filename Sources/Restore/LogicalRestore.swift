@@ -213,8 +213,10 @@ public struct LogicalRestore: RestoreMethod {
             "could not connect", "server closed the connection unexpectedly", "No space left on device",
             "terminating connection due to administrator command", "the database system is shutting down",
         ]
+        let preload = preloadHint(errorLine)
+        // A library the drill's server does not preload is the drill file's gap, not the backup's.
         let kind: RestoreError.Kind =
-            !serverRunning || result.signal != nil || (!statementFailed && harnessSigns.contains { output.contains($0) }) ? .error : .failure
+            !serverRunning || result.signal != nil || preload != nil || (!statementFailed && harnessSigns.contains { output.contains($0) }) ? .error : .failure
         var message = "\(tool) \(result.terminationDescription): \(errorLine.trimmingCharacters(in: .whitespaces))"
         if let commandIndex = lines.firstIndex(where: { $0.hasPrefix("Command was:") }) {
             let statement = lines[commandIndex...].prefix(3).joined(separator: " ").dropFirst("Command was:".count)
@@ -224,10 +226,26 @@ public struct LogicalRestore: RestoreMethod {
         if statementFailed, reachingOut.contains(where: errorLine.contains) {
             message += " (the dump connects to another server during the restore; the restored copy has no network, by design)"
         }
+        if let preload { message += ". \(preload)" }
         if kind == .failure { message += ". The backup cannot be restored as it is." }
         if !serverRunning { message += ". The drill's PostgreSQL server stopped during the restore (see the server log)." }
         return RestoreError(kind, step: tool, message, detail: String(output.suffix(8000)))
     }
+}
+
+/// What to do when a restore statement failed because a library was not preloaded: pg_cron's
+/// extension script reads `cron.database_name`, which exists only when pg_cron is preloaded,
+/// and preload-only libraries refuse to load otherwise.
+func preloadHint(_ errorLine: String) -> String? {
+    if errorLine.contains("unrecognized configuration parameter \"cron.") || errorLine.contains("pg_cron can only be loaded") {
+        return "The dump holds pg_cron, which only works preloaded: add postgres.preload: [pg_cron] to the drill file (its jobs are kept from running)"
+    }
+    if errorLine.contains("can only be loaded via shared_preload_libraries") || errorLine.contains("must be loaded via \"shared_preload_libraries\"")
+        || errorLine.contains("must be loaded via shared_preload_libraries")
+    {
+        return "A library the dump needs must be preloaded: list it in postgres.preload in the drill file"
+    }
+    return nil
 }
 
 /// Quotes an SQL identifier.

@@ -33,7 +33,8 @@ public actor SampleBackupCache {
             chmod(target, 0o755)
             return try await SampleDatabase.makeBackup(
                 fixtures: RepositoryPaths.fixtures, into: target, format: format, compression: compression,
-                adminPassword: Self.adminPassword, dumpArguments: variant.dumpArguments, fingerprints: variant.fingerprints)
+                adminPassword: Self.adminPassword, dumpArguments: variant.dumpArguments, fingerprints: variant.fingerprints,
+                scheduler: variant.scheduler)
         }
         backups[key] = task
         return try await task.value
@@ -69,10 +70,14 @@ public struct SampleVariant: Sendable, Hashable {
     /// Record the source's fingerprints with the backup.
     public var fingerprints = false
 
+    /// The Supabase project schedules a pg_cron job (the source preloads pg_cron).
+    public var scheduler = false
+
     /// A variant.
-    public init(dumpArguments: [String] = [], fingerprints: Bool = false) {
+    public init(dumpArguments: [String] = [], fingerprints: Bool = false, scheduler: Bool = false) {
         self.dumpArguments = dumpArguments
         self.fingerprints = fingerprints
+        self.scheduler = scheduler
     }
 
     /// The sample as `pg_dump app` makes it.
@@ -81,6 +86,6 @@ public struct SampleVariant: Sendable, Hashable {
     var key: String {
         guard self != .plain else { return "" }
         let words = dumpArguments.joined(separator: "_").filter { $0.isLetter || $0.isNumber || $0 == "_" }
-        return "-" + words + (fingerprints ? "-fp" : "")
+        return "-" + words + (fingerprints ? "-fp" : "") + (scheduler ? "-cron" : "")
     }
 }

@@ -18,11 +18,10 @@ public enum QuarantineSettings {
     ]
 
     /// Settings the provisioner owns (socket, port, listener) besides the quarantine ones.
-    public static let ownedByProvisioner: Set<String> = [
+    public static let ownedByProvisioner: Set<String> = Set([
         "listen_addresses", "port", "unix_socket_directories", "unix_socket_permissions", "data_directory",
-        "hba_file", "ident_file", "restore_command", "archive_library", "shared_preload_libraries",
-        "cron.launch_active_jobs", "hot_standby",
-    ]
+        "hba_file", "ident_file", "restore_command", "archive_library", "shared_preload_libraries", "hot_standby",
+    ]).union(SchedulerQuarantine.ownedSettings)
 
     /// Names a drill file may not set, with the reason.
     public static func rejectionReason(for name: String) -> String? {
@@ -33,8 +32,17 @@ public enum QuarantineSettings {
         if key.hasPrefix("recovery_target") || key == "recovery_min_apply_delay" {
             return "\(name) is set from the drill file's recovery section (or --target-time and friends)"
         }
-        if ownedByProvisioner.contains(key) {
+        if key == "shared_preload_libraries" {
+            return "\(name) is set by the drill: list libraries in postgres.preload (logical restores, e.g. preload: [pg_cron]); a physical restore keeps production's and allows schedulers with recovery.allow_preload"
+        }
+        if SchedulerQuarantine.ownedSettings.contains(key) {
+            return "\(name) is set by the drill's quarantine, which keeps a preloaded pg_cron from running the backup's jobs"
+        }
+        if ["listen_addresses", "port", "unix_socket_directories", "unix_socket_permissions"].contains(key) {
             return "\(name) is set by the provisioner (private socket, random port); use postgres.listen_on_loopback for TCP"
+        }
+        if ownedByProvisioner.contains(key) {
+            return "\(name) is set by the provisioner (its own data directory, client authentication and recovery)"
         }
         return nil
     }

@@ -106,6 +106,61 @@ struct PhysicalBackupTests {
         #expect(try await ContentDigest.of(path: fixture.archive) == archiveBefore, "the old archive must not change")
     }
 
+    /// Allowed to load (recovery.allow_preload), pg_cron still runs none of production's jobs,
+    /// even when production runs them in background workers and this pg_cron predates
+    /// `cron.launch_active_jobs` (Debian 12 ships 1.4).
+    @Test func anAllowedPgCronRunsNoneOfProductionsJobs() async throws {
+        let fixture = try await PhysicalFixture.make(
+            label: "cron-allowed", batches: 1,
+            primarySettings: ["shared_preload_libraries": "pg_cron", "cron.database_name": "postgres", "cron.use_background_workers": "on"]
+        ) { session, _ in
+            _ = try await session.execute("CREATE EXTENSION pg_cron")
+            _ = try await session.execute("CREATE TABLE public.job_runs (at timestamptz NOT NULL DEFAULT now())")
+            _ = try await session.execute("SELECT cron.unschedule(jobid) FROM cron.job")
+            _ = try await session.execute("SELECT cron.schedule('every-minute', '* * * * *', 'INSERT INTO public.job_runs DEFAULT VALUES')")
+            _ = try await session.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_cron'")
+            _ = try await session.execute("ALTER SYSTEM SET cron.database_name = 'postgres'")
+            _ = try await session.execute("ALTER SYSTEM SET cron.use_background_workers = 'on'")
+        }
+        defer { fixture.remove() }
+        var drill = try PhysicalDrill("cron-allowed", fixture: fixture)
+        defer { drill.remove() }
+        drill.expectedRows = fixture.marks.last!.rows
+        drill.extraRecovery = ["allow_preload: [pg_cron]"]
+        // A command check outlives the next minute, then counts what the job would have written.
+        let waiter = try drill.workspace.write(
+            "checks/wait-a-minute.sh",
+            """
+            #!/bin/sh
+            second=$(date +%S | sed 's/^0//')
+            sleep $((60 - second + 8))
+            runs=$(psql -X -A -t -c "SELECT count(*) FROM public.job_runs") || exit 2
+            preloaded=$(psql -X -A -t -c "SELECT current_setting('shared_preload_libraries') LIKE '%pg_cron%'") || exit 2
+            echo "runs=$runs preloaded=$preloaded"
+            [ "$preloaded" = t ] || { echo "pg_cron is not loaded: this proves nothing"; exit 2; }
+            [ "$runs" = 0 ] || { echo "production's job ran $runs time(s) in the copy"; exit 1; }
+            """)
+        chmod(waiter, 0o755)
+        drill.extraChecks = [
+            try drill.workspace.write(
+                "checks/cron.yaml",
+                """
+                checks:
+                  - id: cron-job-kept-from-running
+                    kind: command
+                    run: \(waiter)
+                    timeout: 2m
+                """)
+        ]
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let output = try drill.cases(ofSuite: "checks.checks").first?["output"] as? String ?? ""
+        #expect(output.contains("preloaded=t"), "pg_cron was loaded: \(output)")
+        #expect(output.contains("runs=0"), "production's job ran in the copy: \(output)")
+    }
+
     @Test func aSegmentThatCannotBeReadAbortsRecoveryInsteadOfEndingIt() async throws {
         let fixture = try await SharedPITRFixture.shared.get()
         var drill = try PhysicalDrill("unreadable", fixture: fixture)

@@ -76,6 +76,28 @@ struct DrillFileParserTests {
         #expect(problem?.message.contains("targets.rto: expected a duration") == true)
     }
 
+    /// Each refused setting says what to do instead; shared_preload_libraries used to point at
+    /// listen_on_loopback.
+    @Test(arguments: [
+        ("shared_preload_libraries", "list libraries in postgres.preload"),
+        ("cron.use_background_workers", "keeps a preloaded pg_cron from running the backup's jobs"),
+        ("cron.host", "keeps a preloaded pg_cron from running the backup's jobs"),
+        ("port", "use postgres.listen_on_loopback for TCP"),
+        ("hba_file", "its own data directory, client authentication and recovery"),
+    ])
+    func aRefusedSettingSaysWhatToDoInstead(setting: String, advice: String) {
+        let problem = error(Self.valid.replacingOccurrences(of: "work_mem: 64MB", with: "\(setting): x"))
+        #expect(problem?.message.contains(advice) == true, "\(problem?.message ?? "")")
+        if setting != "port" { #expect(problem?.message.contains("listen_on_loopback") == false) }
+    }
+
+    @Test func preloadIsReadAndOnlyTakesLibraryNames() throws {
+        let file = try parse(Self.valid.replacingOccurrences(of: "version: auto", with: "version: auto\n  preload: [pg_cron, pg_stat_statements]"))
+        #expect(file.postgres.preload == ["pg_cron", "pg_stat_statements"])
+        let problem = error(Self.valid.replacingOccurrences(of: "version: auto", with: "version: auto\n  preload: ['pg_cron,evil']"))
+        #expect(problem?.message.contains("is not a library name") == true)
+    }
+
     @Test func aSecretWrittenInlineIsRefused() {
         let problem = error(Self.valid.replacingOccurrences(of: "env:APP_ADMIN_PASSWORD", with: "hunter2"))
         #expect(problem?.line == 13)
