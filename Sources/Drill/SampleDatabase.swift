@@ -114,8 +114,7 @@ public enum SampleDatabase {
 
     /// True when pg_cron is installed for `major` here (the demo's sample then schedules a job).
     public static func schedulerInstalled(major: Int) async -> Bool {
-        guard let binaries = try? await ServerBinaries.locate(major: major, explicitDirectory: nil) else { return false }
-        return FileManager.default.fileExists(atPath: (binaries.directory as NSString).deletingLastPathComponent + "/lib/pg_cron.so")
+        (try? await ServerBinaries.locate(major: major, explicitDirectory: nil))?.hasLibrary("pg_cron") ?? false
     }
 
     private static func psql(_ server: any ProvisionedServer, _ environment: [String: String], _ arguments: [String]) async throws {

@@ -24,7 +24,8 @@ public struct PgCtlProvisioner: Provisioner {
             quarantined: request.quarantined, sandbox: sandbox, containmentGap: gap)
         do {
             try server.makeDirectories()
-            try await server.initialise(settings: request.settings.merging(try Self.preloadSettings(request, binaries: binaries, server: server)) { $1 })
+            try Self.checkPreloadsInstalled(request, binaries: binaries)
+            try await server.initialise(settings: request.settings.merging(SchedulerQuarantine.preloadSettings(request, scratch: root)) { $1 })
             try await server.start()
             return server
         } catch {
@@ -62,21 +63,14 @@ public struct PgCtlProvisioner: Provisioner {
         }
     }
 
-    /// `shared_preload_libraries` from `postgres.preload`, each library checked to be installed
-    /// for this major (the server would refuse to start), with the scheduler quarantine.
-    static func preloadSettings(_ request: ProvisionRequest, binaries: ServerBinaries, server: PgCtlServer) throws -> [String: String] {
-        guard !request.preload.isEmpty else { return [:] }
-        let libraryDirectory = (binaries.directory as NSString).deletingLastPathComponent + "/lib"
-        for library in request.preload where !FileManager.default.fileExists(atPath: libraryDirectory + "/" + library + ".so") {
+    /// Each `postgres.preload` library must be installed for this major: the server would refuse to start.
+    static func checkPreloadsInstalled(_ request: ProvisionRequest, binaries: ServerBinaries) throws {
+        for library in request.preload where !binaries.hasLibrary(library) {
             let package = library == "pg_cron" ? "postgresql-\(binaries.majorVersion)-cron" : "the package that provides \(library)"
             throw ProvisionError(
                 .binariesNotFound,
-                "postgres.preload names \(library), which is not installed for PostgreSQL \(binaries.majorVersion) here (no \(libraryDirectory)/\(library).so): install \(package)")
+                "postgres.preload names \(library), which is not installed for PostgreSQL \(binaries.majorVersion) here (no \(binaries.libraryDirectory)/\(library).so): install \(package)")
         }
-        var settings = ["shared_preload_libraries": request.preload.joined(separator: ",")]
-        settings.merge(
-            SchedulerQuarantine.settings(preloading: request.preload, deadSocketFolder: server.deadSocketFolder, database: request.restoreDatabase)) { $1 }
-        return settings
     }
 
     private func prepare(_ request: ProvisionRequest) async throws -> (ServerBinaries, OSUser?) {

@@ -117,10 +117,6 @@ public final class PgCtlServer: ProvisionedServer {
         state.withLock { $0.settings = effective }
     }
 
-    /// A socket folder inside the scratch folder that is never created: where a quarantined
-    /// scheduler's jobs try to connect.
-    var deadSocketFolder: String { root + "/no-scheduler-socket" }
-
     /// Writes the drill's own `pg_hba.conf` and `pg_ident.conf` (see `ClientAuthentication`).
     func writeAuthenticationFiles(trustedRoles: [String]) throws -> [String: String] {
         try ClientAuthentication.write(into: root, trustedRoles: trustedRoles, loopback: listenOnLoopback, owner: owner)
@@ -149,7 +145,7 @@ public final class PgCtlServer: ProvisionedServer {
         if let preloads { effective["shared_preload_libraries"] = preloads }
         // pg_cron starts production's jobs the moment the copy is promoted unless kept from it.
         let kept = preloads?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
-        effective.merge(SchedulerQuarantine.settings(preloading: kept, deadSocketFolder: deadSocketFolder, database: nil)) { $1 }
+        effective.merge(SchedulerQuarantine.settings(preloading: kept, deadSocketFolder: SchedulerQuarantine.deadSocketFolder(in: root), database: nil)) { $1 }
         state.withLock { $0.settings = effective }
         return notes
     }

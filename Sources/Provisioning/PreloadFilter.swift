@@ -27,12 +27,11 @@ enum PreloadFilter {
         guard !libraries.isEmpty else { return (nil, []) }
         var kept: [String] = []
         var notes: [String] = []
-        let libraryDirectory = (server.binaries.directory as NSString).deletingLastPathComponent + "/lib"
         for library in libraries {
             let name = (library as NSString).lastPathComponent
             if schedulers.contains(name) && !allowed.contains(name) {
                 notes.append("\(name) removed from shared_preload_libraries: it would run production's scheduled jobs (allow it with recovery.allow_preload)")
-            } else if !FileManager.default.fileExists(atPath: libraryDirectory + "/" + name + ".so") && !library.hasPrefix("/") {
+            } else if !server.binaries.hasLibrary(name) && !library.hasPrefix("/") {
                 notes.append("\(name) is preloaded on production but not installed for PostgreSQL \(server.binaries.majorVersion) here; dropped, so objects that need it will fail their checks")
             } else {
                 kept.append(library)

@@ -20,6 +20,12 @@ public struct ServerBinaries: Sendable, Equatable {
     /// Absolute path of `tool` in this directory.
     public func path(_ tool: String) -> String { directory + "/" + tool }
 
+    /// The server's `$libdir` (next to `bin`), where loadable libraries live.
+    public var libraryDirectory: String { (directory as NSString).deletingLastPathComponent + "/lib" }
+
+    /// True when the loadable library `name` (`pg_cron`) is installed for these binaries.
+    public func hasLibrary(_ name: String) -> Bool { FileManager.default.fileExists(atPath: libraryDirectory + "/" + name + ".so") }
+
     /// Finds binaries of `major`: the drill file's `bin_dir` first, then the usual Debian,
     /// RHEL, Homebrew and source-install places, then `pg_config --bindir` on the PATH.
     public static func locate(major: Int, explicitDirectory: String? = nil) async throws(ProvisionError) -> ServerBinaries {

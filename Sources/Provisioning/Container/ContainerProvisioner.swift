@@ -66,13 +66,8 @@ public struct ContainerProvisioner: Provisioner {
             settings.merge(
                 try ClientAuthentication.write(into: scratch, trustedRoles: [], loopback: false, owner: nil, readableByOthers: true)) { $1 }
             settings["unix_socket_directories"] = socket
-            if !request.preload.isEmpty {
-                // The image must carry the libraries; the server says so if it does not.
-                settings["shared_preload_libraries"] = request.preload.joined(separator: ",")
-                settings.merge(
-                    SchedulerQuarantine.settings(
-                        preloading: request.preload, deadSocketFolder: scratch + "/no-scheduler-socket", database: request.restoreDatabase)) { $1 }
-            }
+            // The image must carry the preloaded libraries; the server says so if it does not.
+            settings.merge(SchedulerQuarantine.preloadSettings(request, scratch: scratch)) { $1 }
             let arguments = ContainerCommands.run(
                 options, name: name, image: options.image(major: request.majorVersion), port: port, settings: settings, dataDirectory: nil,
                 created: TimestampText.iso(Date()), ownerPID: getpid(),

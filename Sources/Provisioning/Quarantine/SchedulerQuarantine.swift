@@ -12,6 +12,16 @@ public enum SchedulerQuarantine {
     /// Settings the drill owns whenever it preloads a scheduler (a drill file may not set them).
     public static let ownedSettings: Set<String> = ["cron.launch_active_jobs", "cron.use_background_workers", "cron.host", "cron.database_name"]
 
+    /// The socket folder, inside a drill's scratch folder `root`, that nothing creates.
+    public static func deadSocketFolder(in root: String) -> String { root + "/no-scheduler-socket" }
+
+    /// `postgres.preload` for a fresh server: `shared_preload_libraries` and the quarantine.
+    static func preloadSettings(_ request: ProvisionRequest, scratch root: String) -> [String: String] {
+        guard !request.preload.isEmpty else { return [:] }
+        return settings(preloading: request.preload, deadSocketFolder: deadSocketFolder(in: root), database: request.restoreDatabase)
+            .merging(["shared_preload_libraries": request.preload.joined(separator: ",")]) { $1 }
+    }
+
     /// The settings for a server that preloads `libraries`. `deadSocketFolder` must be a path
     /// nothing creates; `database` is where pg_cron keeps its tables (the restore target of a
     /// logical restore; nil keeps the restored configuration's value).
