@@ -54,13 +54,17 @@ extension DrillRunner {
             let outcome = try await RecoveryMonitor.recover(
                 server: server, target: physical.target, archive: physical.archive, preflight: physical.preflight,
                 timeout: plan.file.recovery.timeout,
-                superusers: plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates
+                superusers: plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates,
+                findSuperuser: plan.file.recovery.superuser == nil
             ) { progress.detail($0) }
             state.recovery = outcome
             state.serverVersion = (try? await serverVersion(server.connection)) ?? server.binaries.version
             let details = [
                 outcome.stoppingLine.map { "server: \($0)" }, outcome.lastCommitTime.map { "last replayed commit: \(TimestampText.postgres($0))" },
                 outcome.endLSN.map { "end LSN: \($0)" }, outcome.timeline.map { "timeline: \($0)" },
+                outcome.foundSuperuser.map {
+                    "superuser: \($0) (the copy has none of \(RecoveryMonitor.superuserCandidates.joined(separator: ", ")); read from pg_authid with postgres --single)"
+                },
                 "replay took \(DrillDuration.format(outcome.duration))",
             ].compactMap { $0 }.joined(separator: "\n")
             suite.cases.append(

@@ -153,6 +153,11 @@ public final class PgCtlServer: ProvisionedServer {
     /// The options string for `pg_ctl -o`: each `-c name=value` shell-quoted, since pg_ctl
     /// hands the string to `/bin/sh`.
     func serverOptions(extra: [String: String]) -> String {
+        serverSettings(extra: extra).sorted { $0.key < $1.key }.map { "-c " + Self.shellQuote("\($0.key)=\($0.value)") }.joined(separator: " ")
+    }
+
+    /// Every setting the postmaster is started with: the provisioner's, the quarantine's, `extra`, and where it listens.
+    func serverSettings(extra: [String: String]) -> [String: String] {
         var settings = state.withLock { $0.settings }
         if quarantined {
             for (name, value) in QuarantineSettings.values { settings[name] = value }
@@ -162,7 +167,7 @@ public final class PgCtlServer: ProvisionedServer {
         settings["listen_addresses"] = listenOnLoopback && sandbox == nil ? "127.0.0.1" : ""
         settings["unix_socket_directories"] = socketDirectory
         settings["unix_socket_permissions"] = "0700"
-        return settings.sorted { $0.key < $1.key }.map { "-c " + Self.shellQuote("\($0.key)=\($0.value)") }.joined(separator: " ")
+        return settings
     }
 
     /// Starts a cluster made by initdb and checks the drill can connect.
@@ -227,14 +232,7 @@ public final class PgCtlServer: ProvisionedServer {
         var problems: [String] = []
         if isRunning {
             var stopped = false
-            for mode in ["fast", "immediate"] where !stopped {
-                let result = try? await ProcessRunner.run(
-                    serverInvocation(ToolInvocation(
-                        executable: binaries.path("pg_ctl"),
-                        arguments: ["--pgdata=\(dataDirectory)", "--mode=\(mode)", "--wait", "--timeout=30", "--silent", "stop"],
-                        workingDirectory: root, displayName: "pg_ctl stop")))
-                stopped = result?.succeeded == true || !isRunning
-            }
+            for mode in ["fast", "immediate"] where !stopped { stopped = await stop(mode: mode) }
             if !stopped, let pid = postmasterHostPID() {
                 kill(pid, SIGKILL)
                 problems.append("PostgreSQL (pid \(pid)) did not stop with pg_ctl; it was killed")
@@ -246,6 +244,16 @@ public final class PgCtlServer: ProvisionedServer {
         await sandbox?.end()
         if let problem = ScratchDirectory.remove(root) { problems.append(problem) }
         return problems
+    }
+
+    /// `pg_ctl stop --mode=MODE`; true once the postmaster is gone.
+    func stop(mode: String) async -> Bool {
+        let result = try? await ProcessRunner.run(
+            serverInvocation(ToolInvocation(
+                executable: binaries.path("pg_ctl"),
+                arguments: ["--pgdata=\(dataDirectory)", "--mode=\(mode)", "--wait", "--timeout=30", "--silent", "stop"],
+                workingDirectory: root, displayName: "pg_ctl stop")))
+        return result?.succeeded == true || !isRunning
     }
 
     private func postmasterPID() -> pid_t? {

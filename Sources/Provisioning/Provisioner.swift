@@ -115,6 +115,11 @@ public protocol RecoverableServer: ProvisionedServer {
     func useSuperuser(_ role: String)
     /// Where the server reads the WAL archive found at `path` (a staged copy for a container).
     func walArchivePath(for path: String) -> String
+    /// For a promoted copy none of whose known superuser names exists: stops it, reads its
+    /// bootstrap superuser with a standalone backend (`BootstrapSuperuser`), trusts that role
+    /// on the private socket, starts the copy again with `settings` and connects as the role.
+    /// Returns the role's name.
+    func restartAsBootstrapSuperuser(settings: [String: String], timeout: Duration) async throws -> String
 }
 
 extension RecoverableServer {

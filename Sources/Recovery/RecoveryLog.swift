@@ -20,6 +20,8 @@ public struct RecoveryLog: Sendable, Equatable {
     public var readFailure: String?
     /// "hot standby is not possible because ..." or other reasons recovery paused.
     public var pauseReason: String?
+    /// True once the server accepts read-write connections: recovery is over and it was promoted.
+    public var acceptsConnections = false
 
     /// Reads a server log.
     public static func parse(_ text: String) -> RecoveryLog {
@@ -37,6 +39,8 @@ public struct RecoveryLog: Sendable, Equatable {
                 log.absentFiles.append(String(value.split(separator: " ").first ?? ""))
             }
             if line.contains("restore-drill: cannot read ") { log.readFailure = line }
+            // Not "ready to accept read-only connections", which hot standby logs during replay.
+            if line.contains("database system is ready to accept connections") { log.acceptsConnections = true }
             if line.contains("hot standby is not possible") || line.contains("recovery has paused") { log.pauseReason = line }
         }
         return log

@@ -14,7 +14,7 @@ public enum RecoveryMonitor {
 
     public static func recover(
         server: any RecoverableServer, target: RecoveryTarget, archive: WALArchive, preflight: WALPreflight, timeout: Duration,
-        superusers: [String], progress: @escaping @Sendable (String) -> Void
+        superusers: [String], findSuperuser: Bool = true, progress: @escaping @Sendable (String) -> Void
     ) async throws -> RecoveryOutcome {
         let start = ContinuousClock.now
         let script = server.root + "/wal-fetch.sh"
@@ -28,15 +28,18 @@ public enum RecoveryMonitor {
         let launch = try await server.launch(settings: settings, timeout: timeout)
         let deadline = start + timeout
         var promoted = false
+        var foundSuperuser: String?
         if launch.succeeded || server.isRunning {
-            promoted = try await waitForPromotion(
-                server: server, superusers: superusers, deadline: deadline, preflight: preflight, progress: progress)
+            let search = SuperuserSearch(candidates: superusers, findBootstrap: findSuperuser, restartSettings: settings)
+            promoted = try await waitForPromotion(server: server, search: search, deadline: deadline, preflight: preflight, progress: progress)
+            foundSuperuser = search.found
         }
         // A container's log streams in through `logs --follow`: the lines that say where recovery
         // stopped may arrive after the promotion the drill saw. Wait for them (bounded).
         if promoted { await waitForLog(server, containing: ["archive recovery complete", "selected new timeline ID"]) }
         let log = RecoveryLog.parse(server.serverLog())
         var outcome = RecoveryOutcome(reached: false, duration: ContinuousClock.now - start)
+        outcome.foundSuperuser = foundSuperuser
         outcome.stoppingLine = log.stoppingLine
         outcome.lastCommitTime = log.lastCompletedTransaction
         outcome.timeline = log.newTimeline
@@ -68,15 +71,27 @@ public enum RecoveryMonitor {
 
     /// Polls until the server leaves recovery (true), dies (false) or the deadline passes (false).
     static func waitForPromotion(
-        server: any RecoverableServer, superusers: [String], deadline: ContinuousClock.Instant, preflight: WALPreflight,
+        server: any RecoverableServer, search: SuperuserSearch, deadline: ContinuousClock.Instant, preflight: WALPreflight,
         progress: @Sendable (String) -> Void
     ) async throws -> Bool {
-        var roleChosen = false
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
             guard server.isRunning else { return false }
-            if !roleChosen { roleChosen = try await chooseSuperuser(server: server, candidates: superusers) }
-            if roleChosen, let session = try? await PostgresConnection.connect(server.connection) {
+            if case .searching = search.state { search.state = try await chooseSuperuser(server: server, candidates: search.candidates) }
+            if case .noneOf(let missing) = search.state {
+                guard search.findBootstrap else { throw noSuperuser(missing) }
+                // No known name to connect as: follow recovery in the log, then ask the stopped copy.
+                let log = RecoveryLog.parse(server.serverLog())
+                if let reason = log.pauseReason { throw RestoreError(.error, step: "recovery paused", "recovery paused instead of finishing: \(reason)") }
+                if log.acceptsConnections {
+                    progress("the copy has none of the roles \(missing.joined(separator: ", ")); reading its bootstrap superuser with a standalone backend")
+                    let role = try await server.restartAsBootstrapSuperuser(settings: search.restartSettings, timeout: deadline - ContinuousClock.now)
+                    search.found = role
+                    search.state = .chosen
+                    progress("connecting as \(role), the restored cluster's bootstrap superuser")
+                }
+            }
+            if case .chosen = search.state, let session = try? await PostgresConnection.connect(server.connection) {
                 defer { session.close() }
                 let state: QueryResult
                 do {
@@ -104,22 +119,26 @@ public enum RecoveryMonitor {
         return false
     }
 
-    /// Finds a role of the restored cluster to connect as. False while the server does not accept
-    /// connections yet; throws when it does but none of the candidates exists.
-    static func chooseSuperuser(server: any RecoverableServer, candidates: [String]) async throws -> Bool {
+    /// Finds a role of the restored cluster to connect as: `.searching` while the server does not
+    /// accept connections yet, `.noneOf` when it does but none of the candidates exists.
+    static func chooseSuperuser(server: any RecoverableServer, candidates: [String]) async throws -> SuperuserSearch.State {
         var missing: [String] = []
         for role in candidates {
             server.useSuperuser(role)
             do {
                 let session = try await PostgresConnection.connect(server.connection)
                 session.close()
-                return true
+                return .chosen
             } catch {
-                guard error.message.contains("role \"\(role)\" does not exist") else { return false }
+                guard error.message.contains("role \"\(role)\" does not exist") else { return .searching }
                 missing.append(role)
             }
         }
-        throw RestoreError(
+        return .noneOf(missing)
+    }
+
+    static func noSuperuser(_ missing: [String]) -> RestoreError {
+        RestoreError(
             .error, step: "connect to the restored cluster",
             "the restored cluster has none of the roles \(missing.joined(separator: ", ")); set recovery.superuser to one of its superusers")
     }
@@ -164,5 +183,24 @@ public enum RecoveryMonitor {
                 return "\(target) was not reached before the end of the archive (last replayed commit\(lastCommit.isEmpty ? " unknown" : lastCommit)); it may not exist, or predate the chosen base backup"
             }
         }
+    }
+}
+
+/// Which role recovery connects as, and how it was found. Only the monitor's loop touches it.
+final class SuperuserSearch: @unchecked Sendable {
+    enum State { case searching, chosen, noneOf([String]) }
+    let candidates: [String]
+    /// False when the drill file named `recovery.superuser`: a wrong name is the user's to fix.
+    let findBootstrap: Bool
+    /// The settings the copy was started with, for starting it again.
+    let restartSettings: [String: String]
+    var state = State.searching
+    /// The bootstrap superuser read with a standalone backend, when none of the candidates existed.
+    var found: String?
+
+    init(candidates: [String], findBootstrap: Bool, restartSettings: [String: String]) {
+        self.candidates = candidates
+        self.findBootstrap = findBootstrap
+        self.restartSettings = restartSettings
     }
 }

@@ -17,4 +17,6 @@ public struct RecoveryOutcome: Sendable {
     public var stoppingLine: String?
     /// How long replay took, from start to promotion.
     public var duration: Duration
+    /// The copy's bootstrap superuser, when none of the known names existed and the drill read it itself.
+    public var foundSuperuser: String?
 }

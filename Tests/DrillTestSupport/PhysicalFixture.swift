@@ -65,6 +65,7 @@ public struct PhysicalFixture: Sendable {
         manifest: Bool = true,
         primarySettings: [String: String] = [:],
         recordedPoint: (batch: Int, name: String)? = nil,
+        superuser: String? = nil,
         prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil,
         afterBaseBackup: (@Sendable (_ session: PostgresConnection) async throws -> Void)? = nil
     ) async throws -> PhysicalFixture {
@@ -85,6 +86,7 @@ public struct PhysicalFixture: Sendable {
             ProvisionRequest(majorVersion: try await TestServer.newestMajor(), settings: settings, quarantined: false))
         do {
             var fixture = PhysicalFixture(root: root, catalog: catalog, archive: archive, marks: [], baseBackups: [])
+            if let superuser, let primary = primary as? PgCtlServer { try await Self.renameBootstrapSuperuser(of: primary, to: superuser) }
             let session = try await PostgresConnection.connect(primary.connection)
             defer { session.close() }
             _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
@@ -127,6 +129,26 @@ public struct PhysicalFixture: Sendable {
             try? FileManager.default.removeItem(atPath: root)
             throw error
         }
+    }
+
+    /// Gives the primary's bootstrap superuser (oid 10) another name, as clusters made with
+    /// `initdb -U name` have: a second superuser renames it (a session cannot rename its own role);
+    /// SCRAM verifiers survive the rename, so the password stays.
+    static func renameBootstrapSuperuser(of primary: PgCtlServer, to name: String) async throws {
+        let original = primary.connection
+        let helper = "rdtest_renamer"
+        let first = try await PostgresConnection.connect(original)
+        _ = try await first.execute("CREATE ROLE \(helper) SUPERUSER LOGIN PASSWORD '\(original.password ?? "")'")
+        first.close()
+        var asHelper = original
+        asHelper.user = helper
+        let second = try await PostgresConnection.connect(asHelper)
+        _ = try await second.execute("ALTER ROLE \(original.user) RENAME TO \(name)")
+        second.close()
+        primary.useSuperuser(name)
+        let third = try await PostgresConnection.connect(primary.connection)
+        defer { third.close() }
+        _ = try await third.execute("DROP ROLE \(helper)")
     }
 
     mutating func takeBaseBackup(_ primary: any ProvisionedServer, name: String, format: Format, compression: String?) async throws {

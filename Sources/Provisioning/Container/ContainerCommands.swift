@@ -27,6 +27,27 @@ public enum ContainerCommands {
         return arguments
     }
 
+    /// `run --rm --interactive …`: a standalone backend (`postgres --single`) over the mounted
+    /// data directory, with the drill's labels and no network; it reads its statement from
+    /// standard input and exits at its end.
+    public static func singleUser(
+        _ options: ContainerOptions, name: String, image: String, arguments backend: [String], created: String, ownerPID: Int32,
+        readOnlyFiles: [(host: String, container: String)], readWriteFolders: [(host: String, container: String)], pgdata: String
+    ) -> [String] {
+        var arguments = options.runtimeArguments + ["run", "--rm", "--interactive", "--name", name]
+        arguments += ["--label", "\(ContainerLabels.marker)=1", "--label", "\(ContainerLabels.drill)=\(options.drillName)"]
+        arguments += ["--label", "\(ContainerLabels.created)=\(created)", "--label", "\(ContainerLabels.owner)=\(ownerPID)"]
+        arguments += ["--env", "PGDATA=\(pgdata)", "--network", "none"]
+        for file in readOnlyFiles { arguments += ["--volume", "\(file.host):\(file.container):ro"] }
+        for folder in readWriteFolders { arguments += ["--volume", "\(folder.host):\(folder.container)"] }
+        return arguments + [image, "postgres"] + backend
+    }
+
+    /// `stop --time 30 NAME` (the image's stop signal is SIGINT: a fast shutdown).
+    public static func stop(_ options: ContainerOptions, name: String) -> [String] {
+        options.runtimeArguments + ["stop", "--time", "30", name]
+    }
+
     /// `logs --follow NAME`.
     public static func followLogs(_ options: ContainerOptions, name: String) -> [String] {
         options.runtimeArguments + ["logs", "--follow", name]

@@ -266,8 +266,30 @@ public final class ContainerServer: ProvisionedServer {
             readWriteFolders: [(scratchDirectory, scratchDirectory)], pgdata: dataDirectory)
         let started = try await ProcessRunner.run(
             ToolInvocation(executable: options.runtime, arguments: arguments, environment: ["POSTGRES_PASSWORD": "unused"], displayName: "\(options.runtime) run").inheriting(ContainerOptions.cliEnvironment))
-        if started.succeeded { followLogs() }
+        if started.succeeded {
+            stopped.withLock { $0 = false }
+            followLogs()
+        }
         return started
+    }
+
+    /// Stops and removes the container (the data directory stays in the scratch folder), so
+    /// `launch` can start it again under the same name.
+    func stopForRestart() async throws {
+        let stop = try await ProcessRunner.run(
+            ToolInvocation(executable: options.runtime, arguments: ContainerCommands.stop(options, name: name), displayName: "\(options.runtime) stop")
+                .inheriting(ContainerOptions.cliEnvironment))
+        guard stop.succeeded else {
+            throw ProvisionError(.startFailed, "\(options.runtime) stop \(name) \(stop.terminationDescription): \(lastLine(stop.standardError))")
+        }
+        _ = try await ProcessRunner.run(
+            ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: name), displayName: "\(options.runtime) rm")
+                .inheriting(ContainerOptions.cliEnvironment))
+        for task in [logTask.withLock({ $0 }), waitTask.withLock({ $0 })].compactMap({ $0 }) {
+            task.cancel()
+            await task.value
+        }
+        stopped.withLock { $0 = true }
     }
 
     public func tearDown() async -> [String] {
