@@ -102,6 +102,11 @@ public final class SecretMasker: Sendable {
                 of: #"(?i)\b(password|passwd|pwd|secret|token)\s*=\s*('[^']*'|"[^"]*"|[^\s&;]+)"#, with: "$1=****",
                 options: .regularExpression)
         }
+        // SQL's `PASSWORD 'value'`: a roles file's SCRAM verifiers (or a hand-written one's plain
+        // passwords), echoed back in psql's errors and the server log's STATEMENT lines.
+        if result.range(of: #"(?i)\bpassword\s+'"#, options: .regularExpression) != nil {
+            result = result.replacingOccurrences(of: #"(?i)\b(password)\s+'(?:[^']|'')*'"#, with: "$1 '****'", options: .regularExpression)
+        }
         return result
     }
 

@@ -10,6 +10,16 @@ struct SecretMaskingTests {
         #expect(masker.mask("password is hunter2-very-secret!") == "password is ****!")
     }
 
+    /// A roles file's verifiers (and a hand-written one's plain passwords) come back in psql's
+    /// errors and the server log's STATEMENT lines.
+    @Test func sqlPasswordLiteralsAreMaskedUnregistered() {
+        let masker = SecretMasker()
+        let statement = "STATEMENT:  ALTER ROLE app WITH LOGIN PASSWORD 'SCRAM-SHA-256$4096:cwwx0A==$zkoP:65iF';"
+        #expect(masker.mask(statement) == "STATEMENT:  ALTER ROLE app WITH LOGIN PASSWORD '****';")
+        #expect(masker.mask("CREATE ROLE x ENCRYPTED password 'it''s plain' VALID UNTIL 'infinity'") == "CREATE ROLE x ENCRYPTED password '****' VALID UNTIL 'infinity'")
+        #expect(masker.mask("the password must be reset") == "the password must be reset")
+    }
+
     @Test func aSecretTooShortToMaskIsRefusedWhereItIsResolved() async {
         let masker = SecretMasker()
         masker.register("7")
