@@ -34,6 +34,24 @@ public struct DrillFile: Sendable {
         public var select: String?
         /// What the backup holds on purpose; a backup that holds less than this fails.
         public var content: DeclaredContent = .full
+        /// `roles`: a roles file (`pg_dumpall --roles-only`) applied before the dump.
+        public var roles: String?
+        /// `format: supabase_cli`: the files of one backup, in the order they are applied.
+        public var parts: Parts?
+
+        /// The files of a backup made in several parts (the Supabase CLI's `supabase db dump`
+        /// three times), each a path resolved against the drill file.
+        public struct Parts: Sendable {
+            /// `--role-only` output.
+            public var roles: String?
+            /// What the target platform has before a restore (for Supabase: its auth and storage
+            /// schemas), when the throwaway server is a plain PostgreSQL.
+            public var platform: String?
+            /// The schema dump.
+            public var schema: String
+            /// `--data-only` output.
+            public var data: String?
+        }
 
         /// True for `basebackup`.
         public var isPhysical: Bool { format == "basebackup" }
@@ -161,19 +179,33 @@ public enum DrillFileParser {
     }
 
     static func parseBackup(_ node: YAMLValue) throws(ConfigError) -> DrillFile.Backup {
-        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database", "wal_archive", "select", "content"])
+        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database", "wal_archive", "select", "content", "roles", "parts"])
         let format = try node["format"]?.string() ?? "pg_dump"
-        guard format == "pg_dump" || format == "basebackup" else {
-            throw try node.required("format").error("unknown backup format '\(format)'; expected pg_dump or basebackup")
+        let formats = ["pg_dump", "pg_dumpall", "supabase_cli", "basebackup"]
+        guard formats.contains(format) else {
+            throw try node.required("format").error("unknown backup format '\(format)'; expected one of \(formats.joined(separator: ", "))")
         }
-        if format == "pg_dump" {
+        if format != "basebackup" {
             for key in ["wal_archive", "select"] {
                 if let value = node[key] { throw value.error("\(key) belongs to physical backups (format: basebackup)") }
             }
         }
+        if let roles = node["roles"], format != "pg_dump" {
+            throw roles.error(
+                format == "supabase_cli" ? "the Supabase CLI's roles file is parts.roles" : format == "pg_dumpall" ? "a pg_dumpall file holds its roles itself" : "a physical backup holds its roles itself")
+        }
+        if let parts = node["parts"], format != "supabase_cli" { throw parts.error("parts belong to format: supabase_cli") }
         if let archive = node["wal_archive"] { try validateLocation(try archive.string(), node: archive) }
-        let location = try node.required("location", hint: "where the dump is, e.g. file:///backups/app.dump").string()
-        try validateLocation(location, node: try node.required("location"))
+        let parts = try parseParts(node["parts"], format: format)
+        let location: String
+        if format == "supabase_cli", node["location"] == nil, let parts {
+            location = parts.schema
+        } else {
+            location = try node.required(
+                "location", hint: format == "supabase_cli" ? "the folder holding roles.sql, schema.sql and data.sql, or parts:" : "where the dump is, e.g. file:///backups/app.dump"
+            ).string()
+            try validateLocation(location, node: try node.required("location"))
+        }
         if let metadata = node["metadata"] { try validateLocation(try metadata.string(), node: metadata) }
         var sha256: String?
         if let shaNode = node["sha256"] {
@@ -190,6 +222,9 @@ public enum DrillFileParser {
         var backup = DrillFile.Backup(
             format: format, location: location, metadata: try node["metadata"]?.string(), sha256: sha256, size: size,
             database: try node["database"]?.string(), walArchive: try node["wal_archive"]?.string(), select: try node["select"]?.string())
+        backup.roles = try node["roles"]?.string()
+        if let roles = node["roles"] { try validateLocation(try roles.string(), node: roles) }
+        backup.parts = parts
         if let contentNode = node["content"] {
             let text = try contentNode.string()
             guard let content = DeclaredContent(rawValue: text) else {
@@ -198,6 +233,21 @@ public enum DrillFileParser {
             backup.content = content
         }
         return backup
+    }
+
+    /// `parts: {roles, platform, schema, data}`; without it a supabase_cli backup's folder holds
+    /// the CLI's usual names (`roles.sql`, `schema.sql`, `data.sql`), filled in by the planner.
+    static func parseParts(_ node: YAMLValue?, format: String) throws(ConfigError) -> DrillFile.Backup.Parts? {
+        guard let node else { return nil }
+        try node.rejectUnknownKeys(["roles", "platform", "schema", "data"])
+        var paths: [String: String] = [:]
+        for key in ["roles", "platform", "schema", "data"] {
+            guard let value = node[key] else { continue }
+            try validateLocation(try value.string(), node: value)
+            paths[key] = try value.string()
+        }
+        let schema = try node.required("schema", hint: "the schema dump (supabase db dump -f schema.sql)").string()
+        return DrillFile.Backup.Parts(roles: paths["roles"], platform: paths["platform"], schema: schema, data: paths["data"])
     }
 
     static func validateLocation(_ location: String, node: YAMLValue) throws(ConfigError) {

@@ -10,6 +10,15 @@ import Restore
 public struct LogicalBackupPlan: Sendable {
     /// What inspecting the artifact found (or the metadata said).
     public var inspection: ArtifactInspection
+    /// `backup.roles`, or a supabase_cli backup's roles part: absolute.
+    public var rolesFile: String? = nil
+    /// A supabase_cli backup's platform part: absolute.
+    public var platformFile: String? = nil
+    /// A supabase_cli backup's data part: absolute.
+    public var dataFile: String? = nil
+
+    /// Every file of the backup besides the artifact itself.
+    public var partFiles: [String] { [rolesFile, platformFile, dataFile].compactMap { $0 } }
 }
 
 /// A physical backup's plan: which base backup, which WAL, which target.
@@ -92,7 +101,10 @@ public struct DrillPlan: Sendable {
     /// `pg_dump/custom`, `basebackup/tar`...
     public var formatName: String {
         switch backup {
-        case .logical(let plan): return "pg_dump/\(plan.inspection.format.rawValue)"
+        case .logical(let plan):
+            if plan.inspection.format == .cluster { return "pg_dumpall" }
+            if plan.dataFile != nil || plan.platformFile != nil { return "supabase_cli (\(1 + plan.partFiles.count) files)" }
+            return "pg_dump/\(plan.inspection.format.rawValue)" + (plan.rolesFile == nil ? "" : " with a roles file")
         case .physical(let plan):
             if case .tar = plan.choice.backup.layout { return "basebackup/tar" }
             return "basebackup/plain"
@@ -133,7 +145,16 @@ public struct DrillPlan: Sendable {
             "  server:    PostgreSQL \(serverBinaries.version) from \(serverBinaries.directory) via \(file.postgres.provisioner), as OS user \(OSUser.isRoot ? file.postgres.osUser : OSUser.current.name)",
         ]
         if let logical {
-            lines.append("  restore:   into database \(database) with \(logical.inspection.format.usesPgRestore ? "pg_restore (\(logical.inspection.format.supportsParallelRestore ? jobs : 1) job(s))" : "psql")")
+            if logical.inspection.format == .cluster {
+                lines.append("  restore:   every database and role of the cluster with psql; checks in database \(file.backup.database ?? "the dump's one database (postgres when it has several)")")
+            } else if let created = logical.inspection.header.createsDatabase {
+                lines.append("  restore:   with psql into database \(created), which the dump creates")
+            } else {
+                lines.append("  restore:   into database \(database) with \(logical.inspection.format.usesPgRestore ? "pg_restore (\(logical.inspection.format.supportsParallelRestore ? jobs : 1) job(s))" : "psql")")
+            }
+            for (label, path) in [("roles", logical.rolesFile), ("platform", logical.platformFile), ("data", logical.dataFile)] {
+                if let path { lines.append("  \(label):\(String(repeating: " ", count: max(1, 10 - label.count)))\(path)") }
+            }
         } else {
             lines.append("  checks in: database \(database)")
         }

@@ -62,7 +62,7 @@ public struct DrillRunner: Sendable {
     }
 
     private func runPhases(path: String, recorder: PhaseRecorder, state: inout DrillState, clock: ContinuousClock.Instant, startedAt: Date) async throws {
-        let (plan, variables) = try await recorder.phase("plan") { suite in
+        var (plan, variables) = try await recorder.phase("plan") { suite in
             let file = try DrillFileParser.load(path: path)
             state.file = file
             let result = try await DrillPlanner.plan(file, options: options)
@@ -107,6 +107,13 @@ public struct DrillRunner: Sendable {
         case .logical(let logical): server = try await restoreLogical(plan, logical, recorder: recorder, state: &state)
         case .physical(let physical): server = try await restorePhysical(plan, physical, recorder: recorder, state: &state)
         case .external(let external): server = try await connectExternal(plan, external, recorder: recorder, state: &state)
+        }
+
+        // A dump that made its own database (pg_dump --create, pg_dumpall) is checked there,
+        // unless the drill file names the database.
+        if plan.file.backup.database == nil, let restored = state.restored, restored.database != plan.database {
+            plan.database = restored.database
+            state.plan = plan
         }
 
         if case .logical(let logical) = plan.backup, let restored = state.restored {

@@ -31,9 +31,13 @@ extension DrillRunner {
                 ReportCase(name: "throwaway PostgreSQL started", status: .passed, output: "PostgreSQL \(version) via \(server.provisionerKind), \(server.connection)"))
             return server
         }
-        let method = LogicalRestore(
+        var method = LogicalRestore(
             artifactPath: plan.artifactPath, inspection: logical.inspection, database: plan.database, jobs: plan.jobs,
             dropOwnership: plan.file.restore.dropOwnership)
+        method.rolesFile = logical.rolesFile
+        method.platformFile = logical.platformFile
+        method.dataFile = logical.dataFile
+        method.namedDatabase = plan.file.backup.database
         try await recorder.phase("restore") { suite in
             let start = ContinuousClock.now
             do {

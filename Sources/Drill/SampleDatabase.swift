@@ -15,6 +15,8 @@ public struct SampleBackup: Sendable {
     public var adminPassword: String
     /// PostgreSQL version the dump came from.
     public var serverVersion: String
+    /// With `otherForms`: the folder holding the same database in the other forms (`SampleForms`).
+    public var otherForms: String?
 }
 
 /// Builds the fixture application's database and backs it up.
@@ -30,7 +32,7 @@ public enum SampleDatabase {
     public static func makeBackup(
         fixtures: String, into directory: String, format: DumpFormat = .custom, compression: Compression = .none,
         adminPassword: String? = nil, serverUser: String = "postgres", dumpArguments: [String] = [], fingerprints: Bool = false,
-        scheduler: Bool = false, progress: (@Sendable (String) -> Void)? = nil
+        scheduler: Bool = false, otherForms: Bool = false, progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> SampleBackup {
         guard let major = await ServerBinaries.installedMajors().first else {
             throw ProvisionError(.binariesNotFound, "no PostgreSQL server binaries are installed; scripts/bootstrap installs them")
@@ -46,9 +48,10 @@ public enum SampleDatabase {
         }
         let source = try await PgCtlProvisioner().provision(request)
         do {
-            let backup = try await load(
+            var backup = try await load(
                 source: source, fixtures: fixtures, directory: directory, format: format, compression: compression,
                 password: password, dumpArguments: dumpArguments, fingerprints: fingerprints, scheduler: scheduler, progress: progress)
+            if otherForms { backup.otherForms = try await SampleForms.write(from: source, into: directory + "/forms") }
             _ = await source.tearDown()
             return backup
         } catch {
@@ -117,7 +120,7 @@ public enum SampleDatabase {
         (try? await ServerBinaries.locate(major: major, explicitDirectory: nil))?.hasLibrary("pg_cron") ?? false
     }
 
-    private static func psql(_ server: any ProvisionedServer, _ environment: [String: String], _ arguments: [String]) async throws {
+    static func psql(_ server: any ProvisionedServer, _ environment: [String: String], _ arguments: [String]) async throws {
         let result = try await ProcessRunner.run(
             ToolInvocation(
                 executable: server.binaries.path("psql"), arguments: ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"] + arguments,

@@ -9,6 +9,8 @@ public struct DumpHeader: Sendable, Equatable {
     public var database: String?
     /// "Archive created at".
     public var createdAt: Date?
+    /// A plain `pg_dump --create` dump: the database its `CREATE DATABASE` makes (and `\connect`s to).
+    public var createsDatabase: String?
     /// Number of table-of-contents entries (for restore progress), when known.
     public var tocEntries: Int?
 
@@ -69,8 +71,17 @@ public enum DumpInspector {
         if format == .plain {
             return ArtifactInspection(compression: compression, format: format, header: parsePlainHeader(String(decoding: head, as: UTF8.self)))
         }
+        if format == .cluster {
+            return ArtifactInspection(compression: compression, format: format, header: try await ClusterDumpHeader.read(path: path, compression: compression))
+        }
         let list = try await list(path: path, compression: compression, pgRestore: pgRestore)
         return ArtifactInspection(compression: compression, format: format, header: parseTOCHeader(list), contents: InventoryReader.fromList(list))
+    }
+
+    /// The header of a plain SQL dump known to be one (a sidecar said so), read from its first 16 KiB.
+    public static func plainHeader(path: String, compression: Compression) async throws(RestoreError) -> DumpHeader {
+        let head = compression == .none ? try readHead(path: path, count: 16384) : try await decompressedHead(path: path, compression: compression)
+        return parsePlainHeader(String(decoding: head, as: UTF8.self))
     }
 
     static func readHead(path: String, count: Int) throws(RestoreError) -> [UInt8] {
@@ -154,6 +165,11 @@ public enum DumpInspector {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if let value = line.value(after: "-- Dumped from database version ") { header.serverVersion = versionNumber(value) }
             if let value = line.value(after: "-- Started on ") { header.createdAt = parseDumpTime(value) }
+        }
+        // pg_dump --create: "CREATE DATABASE name WITH ..." comes before any object.
+        for raw in text.split(separator: "\n") where raw.hasPrefix("CREATE DATABASE ") {
+            header.createsDatabase = RoleStatementRules.identifier(at: raw.dropFirst("CREATE DATABASE ".count))?.name
+            break
         }
         return header
     }

@@ -19,6 +19,16 @@ public struct LogicalRestore: RestoreMethod {
     public var jobs: Int
     /// Skip ownership and grants (roles are cluster-wide and not in a pg_dump).
     public var dropOwnership: Bool
+    /// `backup.roles`: a roles file (`pg_dumpall --roles-only`, the Supabase CLI's roles.sql)
+    /// applied before the dump, with `RoleStatementRules`.
+    public var rolesFile: String?
+    /// Plain SQL files applied after the roles and before the dump (a Supabase-shaped target's platform schema).
+    public var platformFile: String?
+    /// Plain SQL of data applied after the dump (the Supabase CLI's data.sql), with triggers off
+    /// as the CLI's own restore does (`session_replication_role = replica`).
+    public var dataFile: String?
+    /// `backup.database` as the drill file gives it (nil: the restore decides where checks run).
+    public var namedDatabase: String?
 
     /// Describes a restore.
     public init(artifactPath: String, inspection: ArtifactInspection, database: String, jobs: Int, dropOwnership: Bool = true) {
@@ -34,23 +44,99 @@ public struct LogicalRestore: RestoreMethod {
     public func restore(into server: any ProvisionedServer, progress: @escaping @Sendable (String) -> Void) async throws
         -> RestoreOutcome
     {
-        try await createDatabase(on: server)
+        // A cluster dump and a `pg_dump --create` dump make their databases themselves.
+        let startsIn = inspection.format == .cluster || inspection.header.createsDatabase != nil ? "postgres" : database
+        if startsIn == database { try await createDatabase(on: server) }
         var details: [String] = []
         var inventory: BackupInventory?
         var databases = [database]
         let environment = server.connection.with(database: database).libpqEnvironment
+        if let rolesFile { details += try await applyRolesFile(rolesFile, on: server, progress: progress) }
+        if let platformFile {
+            progress("applying the platform schema \(platformFile)")
+            let outcome = try await runPart(platformFile, database: database, server: server)
+            details.append("applied the platform schema \(platformFile) (\(outcome.inventory.summary))")
+        }
         if inspection.format.usesPgRestore {
             details += try await createReferencedRoles(on: server)
             let source = try await stagedArchive(server: server, progress: progress)
             details += try await runPgRestore(source: source, server: server, environment: environment, progress: progress)
+        } else if inspection.format == .cluster {
+            let (lines, outcome) = try await runCluster(server: server)
+            details += lines
+            inventory = outcome.inventory
+            databases = outcome.databases
         } else {
-            let (lines, outcome) = try await runPsql(server: server)
+            let (lines, outcome) = try await runPsql(server: server, startingIn: startsIn)
             details += lines
             inventory = outcome.inventory
             databases = outcome.databases
         }
-        // `pg_dump --create` connects to the database it creates: its objects are there.
-        return RestoreOutcome(database: databases.last ?? database, details: details, inventory: inventory, databases: databases)
+        if let dataFile {
+            progress("applying the data part \(dataFile)")
+            let outcome = try await runPart(dataFile, database: databases.last ?? database, server: server, preamble: "SET session_replication_role = replica;")
+            details.append("applied the data part \(dataFile) with triggers off (session_replication_role = replica): \(outcome.inventory.summary)")
+            inventory = inventory.map { $0.adding(outcome.inventory) } ?? outcome.inventory
+        }
+        let restoredInto = inspection.format == .cluster ? Self.clusterChecksDatabase(databases, named: namedDatabase) : (databases.last ?? database)
+        return RestoreOutcome(database: restoredInto, details: details, inventory: inventory, databases: databases)
+    }
+
+    /// Where a cluster dump's checks run: the database the drill file names when the dump
+    /// made it, else its one database besides `postgres` and `template1`, else `postgres`.
+    static func clusterChecksDatabase(_ sessions: [String], named: String?) -> String {
+        if let named { return named }
+        var own: [String] = []
+        for name in sessions where name != "postgres" && name != "template1" && !own.contains(name) { own.append(name) }
+        return own.count == 1 ? own[0] : "postgres"
+    }
+
+    private func applyRolesFile(_ path: String, on server: any ProvisionedServer, progress: @escaping @Sendable (String) -> Void) async throws -> [String] {
+        progress("applying the roles file \(path)")
+        let outcome = try await runPart(path, database: "postgres", server: server, rules: try await roleRules(on: server))
+        return ["applied the roles file \(path)"] + (outcome.roleRules?.summary ?? [])
+    }
+
+    /// Role rules for the throwaway cluster as it is now.
+    private func roleRules(on server: any ProvisionedServer) async throws -> RoleStatementRules {
+        do {
+            let connection = try await PostgresConnection.connect(server.connection)
+            defer { connection.close() }
+            let existing = Set(try await connection.query("SELECT rolname FROM pg_roles").rows.compactMap { $0[0] })
+            return RoleStatementRules(drillSuperuser: server.connection.user, existing: existing)
+        } catch {
+            throw RestoreError(.error, step: "roles", "cannot read the throwaway cluster's roles: \(error)")
+        }
+    }
+
+    /// One plain SQL file of a backup of several parts, through the same restricted psql as a plain dump.
+    private func runPart(
+        _ path: String, database: String, server: any ProvisionedServer, rules: RoleStatementRules? = nil, preamble: String? = nil
+    ) async throws -> PlainSQLRestore.Outcome {
+        let compression: Compression
+        do { compression = Compression.detect(magic: try DumpInspector.readHead(path: path, count: 8)) } catch { throw error }
+        var restore = PlainSQLRestore(artifactPath: path, compression: compression, database: database, server: server, roleRules: rules)
+        restore.preamble = preamble
+        do {
+            return try await restore.run()
+        } catch var error as RestoreError {
+            error.message = "\((path as NSString).lastPathComponent): " + error.message
+            throw error
+        }
+    }
+
+    /// A pg_dumpall file: its roles and tablespaces through `RoleStatementRules`, every database it `\connect`s to.
+    private func runCluster(server: any ProvisionedServer) async throws -> ([String], PlainSQLRestore.Outcome) {
+        let rules = try await roleRules(on: server)
+        let outcome = try await PlainSQLRestore(
+            artifactPath: artifactPath, compression: inspection.compression, database: "postgres", server: server, roleRules: rules
+        ).run()
+        var restored: [String] = []
+        for name in outcome.databases where !restored.contains(name) { restored.append(name) }
+        let lines = (outcome.roleRules?.summary ?? []) + [
+            "psql \(server.binaries.version) ran the pg_dumpall file in restricted mode with ON_ERROR_STOP, in the databases \(restored.joined(separator: ", "))"
+        ]
+        return (lines, outcome)
     }
 
     private func createDatabase(on server: any ProvisionedServer) async throws {
@@ -189,9 +275,9 @@ public struct LogicalRestore: RestoreMethod {
         return newest?.path("pg_restore") ?? "pg_restore"
     }
 
-    private func runPsql(server: any ProvisionedServer) async throws -> ([String], PlainSQLRestore.Outcome) {
+    private func runPsql(server: any ProvisionedServer, startingIn: String) async throws -> ([String], PlainSQLRestore.Outcome) {
         let roleNotes = try await createReferencedRoles(on: server)
-        let outcome = try await PlainSQLRestore(artifactPath: artifactPath, compression: inspection.compression, database: database, server: server).run()
+        let outcome = try await PlainSQLRestore(artifactPath: artifactPath, compression: inspection.compression, database: startingIn, server: server).run()
         let databases = outcome.databases.count > 1 ? " in \(outcome.databases.count) sessions (\(outcome.databases.joined(separator: " → ")))" : ""
         let lines = roleNotes + [
             "psql \(server.binaries.version) ran the plain SQL dump in restricted mode (no backslash command of the dump runs) with ON_ERROR_STOP\(databases)"

@@ -34,15 +34,18 @@ public struct PlainSQLFilter: Sendable {
     /// Inside a COPY statement that spans lines: every line needs `classify`.
     var inCopyStatement: Bool { copy.inCopyStatement }
 
+    /// For cluster dumps and roles files: what keeps their role statements out of the drill's way.
+    public var roleRules: RoleStatementRules?
+
     /// A filter at the start of a dump.
-    public init() {}
+    public init(roleRules: RoleStatementRules? = nil) { self.roleRules = roleRules }
 
     /// Classifies one line (without its newline).
     public mutating func classify(_ line: Substring) -> Action {
         // COPY data, and the COPY statement itself (which may span lines), go to psql as they are.
         if copy.isData(line) || copy.inCopy || copy.inCopyStatement { return .pass }
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        guard trimmed.hasPrefix("\\") else { return .pass }
+        guard trimmed.hasPrefix("\\") else { return roleRules?.classify(line) ?? .pass }
         let words = Self.words(trimmed.trimmingCharacters(in: .whitespacesAndNewlines))
         switch words.first {
         case "\\restrict", "\\unrestrict": return .drop

@@ -13,12 +13,19 @@ struct PlainSQLRestore {
     var compression: Compression
     var database: String
     var server: any ProvisionedServer
+    /// For cluster dumps and roles files (nil for a pg_dump).
+    var roleRules: RoleStatementRules? = nil
+    /// SQL given to every session before the dump's first line (a data-only part's
+    /// `SET session_replication_role = replica`).
+    var preamble: String? = nil
 
     /// What the restore did: the databases it ran in and whether the dump was complete.
     struct Outcome {
         var databases: [String]
         /// What the dump held, as it streamed by.
         var inventory: BackupInventory
+        /// What the role rules did, when there were any.
+        var roleRules: RoleStatementRules?
     }
 
     func run() async throws -> Outcome {
@@ -36,10 +43,11 @@ struct PlainSQLRestore {
         let key = Self.randomKey()
         let source = try await DumpSource.open(path: artifactPath, compression: compression)
         running.add(source.cancel)
-        var filter = PlainSQLFilter()
+        var filter = PlainSQLFilter(roleRules: roleRules)
+        let inspectsRoles = roleRules != nil
         var scanner = PlainDumpScanner()
         var databases = [database]
-        var session = try PsqlSession.start(server: server, database: database, key: key)
+        var session = try PsqlSession.start(server: server, database: database, key: key, preamble: preamble)
         running.add(session.cancel)
         var pending: [UInt8] = []
         var failure: RestoreError?
@@ -60,7 +68,7 @@ struct PlainSQLRestore {
             while let newline = pending[index...].firstIndex(of: UInt8(ascii: "\n")) {
                 index = newline + 1
                 let action: PlainSQLFilter.Action
-                if !filter.inCopyStatement, Self.quickPass(pending, lineStart, inCopy: filter.inCopy) {
+                if !filter.inCopyStatement, Self.quickPass(pending, lineStart, inCopy: filter.inCopy, inspectsRoles: inspectsRoles) {
                     action = .pass
                     if filter.inCopy {
                         scanner.countRow()
@@ -84,7 +92,7 @@ struct PlainSQLRestore {
                     output.removeAll(keepingCapacity: true)
                     if let problem = try await session.finish() { failure = problem; break reading }
                     databases.append(next)
-                    session = try PsqlSession.start(server: server, database: next, key: key)
+                    session = try PsqlSession.start(server: server, database: next, key: key, preamble: preamble)
                     running.add(session.cancel)
                 }
                 lineStart = index
@@ -105,15 +113,17 @@ struct PlainSQLRestore {
         let sessionProblem = try await session.finish()
         let sourceProblem = await source.close(stoppedEarly: failure != nil || sessionProblem != nil)
         if let failure = sessionProblem ?? failure ?? sourceProblem { throw failure }
-        return Outcome(databases: databases, inventory: scanner.result)
+        return Outcome(databases: databases, inventory: scanner.result, roleRules: filter.roleRules)
     }
 
     /// Most lines need no look: anything outside COPY data that starts with neither `\`, `C`,
-    /// `-` nor a blank, and inside COPY data anything that does not start with `\`.
-    static func quickPass(_ bytes: [UInt8], _ start: Int, inCopy: Bool) -> Bool {
+    /// `-` nor a blank (nor `A` or `D` when role statements are watched), and inside COPY data
+    /// anything that does not start with `\`.
+    static func quickPass(_ bytes: [UInt8], _ start: Int, inCopy: Bool, inspectsRoles: Bool = false) -> Bool {
         guard start < bytes.count else { return !inCopy }
         let first = bytes[start]
         if inCopy { return first != UInt8(ascii: "\\") }
+        if inspectsRoles, first == UInt8(ascii: "A") || first == UInt8(ascii: "D") { return false }
         return first != UInt8(ascii: "\\") && first != UInt8(ascii: "C") && first != UInt8(ascii: "-") && first != UInt8(ascii: " ")
             && first != UInt8(ascii: "\t")
     }
@@ -152,7 +162,7 @@ final class PsqlSession: @unchecked Sendable {
         self.database = database
     }
 
-    static func start(server: any ProvisionedServer, database: String, key: String) throws -> PsqlSession {
+    static func start(server: any ProvisionedServer, database: String, key: String, preamble: String? = nil) throws -> PsqlSession {
         var descriptors: [Int32] = [0, 0]
         guard pipe(&descriptors) == 0 else { throw RestoreError(.error, step: "psql", "cannot create a pipe for psql: \(String(cString: strerror(errno)))") }
         _ = fcntl(descriptors[1], F_SETFD, FD_CLOEXEC)
@@ -168,6 +178,7 @@ final class PsqlSession: @unchecked Sendable {
         let session = PsqlSession(writeEnd: descriptors[1], task: task, server: server, database: database)
         // Before any line of the dump: from here on only `\unrestrict KEY` could lift it.
         _ = session.writeAll(Array("\\restrict \(key)\n".utf8))
+        if let preamble { _ = session.writeAll(Array((preamble + "\n").utf8)) }
         return session
     }
 

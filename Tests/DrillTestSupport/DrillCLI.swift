@@ -17,7 +17,7 @@ public struct DrillCLI: Sendable {
     /// Runs `restore-drill ARGS` with TMPDIR inside `workspace` and `environment` added.
     public static func run(
         _ arguments: [String], workspace: TestWorkspace, environment: [String: String] = [:],
-        onStart: (@Sendable (Int32) -> Void)? = nil, onLine: (@Sendable (String) -> Void)? = nil
+        onStart: (@Sendable (Int32) -> Void)? = nil, onLine: (@Sendable (String) -> Void)? = nil, workingDirectory: String? = nil
     ) async throws -> Run {
         var env = environment
         env["TMPDIR"] = workspace.tmp
@@ -26,7 +26,7 @@ public struct DrillCLI: Sendable {
         var lineHandler: (@Sendable (String, ToolInvocation.Stream) -> Void)?
         if let onLine { lineHandler = { line, _ in onLine(line) } }
         var invocation = ToolInvocation(
-            executable: RepositoryPaths.executable, arguments: arguments, environment: env, workingDirectory: workspace.path,
+            executable: RepositoryPaths.executable, arguments: arguments, environment: env, workingDirectory: workingDirectory ?? workspace.path,
             displayName: "restore-drill", captureLimit: 4 << 20, onLine: lineHandler)
         invocation.onStart = onStart
         let result = try await ProcessRunner.run(invocation)

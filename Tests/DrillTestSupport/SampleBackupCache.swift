@@ -34,7 +34,7 @@ public actor SampleBackupCache {
             return try await SampleDatabase.makeBackup(
                 fixtures: RepositoryPaths.fixtures, into: target, format: format, compression: compression,
                 adminPassword: Self.adminPassword, dumpArguments: variant.dumpArguments, fingerprints: variant.fingerprints,
-                scheduler: variant.scheduler)
+                scheduler: variant.scheduler, otherForms: variant.otherForms)
         }
         backups[key] = task
         return try await task.value
@@ -72,12 +72,15 @@ public struct SampleVariant: Sendable, Hashable {
 
     /// The Supabase project schedules a pg_cron job (the source preloads pg_cron).
     public var scheduler = false
+    /// Also write the database in the other forms (`SampleForms`: pg_dumpall, roles file, Supabase CLI files).
+    public var otherForms = false
 
     /// A variant.
-    public init(dumpArguments: [String] = [], fingerprints: Bool = false, scheduler: Bool = false) {
+    public init(dumpArguments: [String] = [], fingerprints: Bool = false, scheduler: Bool = false, otherForms: Bool = false) {
         self.dumpArguments = dumpArguments
         self.fingerprints = fingerprints
         self.scheduler = scheduler
+        self.otherForms = otherForms
     }
 
     /// The sample as `pg_dump app` makes it.
@@ -86,6 +89,6 @@ public struct SampleVariant: Sendable, Hashable {
     var key: String {
         guard self != .plain else { return "" }
         let words = dumpArguments.joined(separator: "_").filter { $0.isLetter || $0.isNumber || $0 == "_" }
-        return "-" + words + (fingerprints ? "-fp" : "") + (scheduler ? "-cron" : "")
+        return "-" + words + (fingerprints ? "-fp" : "") + (scheduler ? "-cron" : "") + (otherForms ? "-forms" : "")
     }
 }

@@ -51,6 +51,27 @@ struct DrillFileParserTests {
         }
     }
 
+    @Test func rolesAndPartsAreReadAndPlacedWhereTheyBelong() throws {
+        let roles = try parse(Self.valid.replacingOccurrences(of: "  location: file:///backups/app.dump", with: "  location: file:///backups/app.dump\n  roles: roles.sql"))
+        #expect(roles.backup.roles == "roles.sql")
+        let cli = try parse(
+            Self.valid.replacingOccurrences(
+                of: "  format: pg_dump\n  location: file:///backups/app.dump",
+                with: "  format: supabase_cli\n  parts: {roles: r.sql, schema: s.sql, data: d.sql}"))
+        #expect(cli.backup.parts?.schema == "s.sql" && cli.backup.parts?.data == "d.sql" && cli.backup.location == "s.sql")
+        let misplaced: [(String, String)] = [
+            ("  format: pg_dumpall\n  location: all.sql\n  roles: r.sql", "a pg_dumpall file holds its roles itself"),
+            ("  format: supabase_cli\n  location: dump\n  roles: r.sql", "the Supabase CLI's roles file is parts.roles"),
+            ("  format: pg_dump\n  location: a.dump\n  parts: {schema: s.sql}", "parts belong to format: supabase_cli"),
+            ("  format: supabase_cli\n  parts: {roles: r.sql}", "the key 'schema' is required"),
+            ("  format: pg_dumpal\n  location: a.sql", "expected one of pg_dump, pg_dumpall, supabase_cli, basebackup"),
+        ]
+        for (backup, message) in misplaced {
+            let text = Self.valid.replacingOccurrences(of: "  format: pg_dump\n  location: file:///backups/app.dump", with: backup)
+            #expect(error(text)?.message.contains(message) == true, "\(backup): \(String(describing: error(text)))")
+        }
+    }
+
     @Test func invalidYAMLNamesLineAndColumn() {
         let problem = error("name: x\ntargets:\n  rpo: 1h\n rto: 2h\n")
         #expect(problem?.line == 4)
