@@ -55,6 +55,7 @@ public struct LogicalRestore: RestoreMethod {
         if let platformFile {
             progress("applying the platform schema \(platformFile)")
             let outcome = try await runPart(platformFile, database: database, server: server)
+            try Self.requireWhole(outcome.inventory, part: "platform part", path: platformFile)
             details.append("applied the platform schema \(platformFile) (\(outcome.inventory.summary))")
         }
         if inspection.format.usesPgRestore {
@@ -94,7 +95,18 @@ public struct LogicalRestore: RestoreMethod {
     private func applyRolesFile(_ path: String, on server: any ProvisionedServer, progress: @escaping @Sendable (String) -> Void) async throws -> [String] {
         progress("applying the roles file \(path)")
         let outcome = try await runPart(path, database: "postgres", server: server, rules: try await roleRules(on: server))
+        try Self.requireWhole(outcome.inventory, part: "roles file", path: path)
         return ["applied the roles file \(path)"] + (outcome.roleRules?.summary ?? [])
+    }
+
+    /// A part made by pg_dump or pg_dumpall must end with their trailer: one cut short would
+    /// leave roles (or the platform's tables) out, and what the dump names would be made up.
+    static func requireWhole(_ inventory: BackupInventory, part: String, path: String) throws {
+        guard inventory.hasDumpHeader, inventory.complete == false else { return }
+        let trailer = inventory.clusterDump ? "-- PostgreSQL database cluster dump complete" : "-- PostgreSQL database dump complete"
+        throw RestoreError(
+            .failure, step: part,
+            "the \(part) \(path) does not end with its trailer (\(trailer)): it was cut short, and what came after the cut is not in it. The backup cannot be restored as it is.")
     }
 
     /// Role rules for the throwaway cluster as it is now.

@@ -83,6 +83,11 @@ public struct BackupInventory: Sendable, Codable, Equatable {
     public var fingerprints: SourceFingerprints?
     /// Plain SQL only: entries in more than one database (`pg_dumpall`), which one catalog cannot be compared with.
     public var spansDatabases: Bool?
+    /// Plain SQL only, not recorded: the dump is a `pg_dumpall` file, whose end is the cluster trailer.
+    public var clusterDump = false
+    /// Plain SQL only, not recorded: the text began as pg_dump or pg_dumpall output does, so
+    /// it must end with their trailer (a hand-written SQL file has neither).
+    public var hasDumpHeader = false
 
     /// Creates an inventory.
     public init(

@@ -33,8 +33,16 @@ public struct PlainDumpScanner: Sendable {
         }
         if copy.inCopyStatement { return }
         if line.hasPrefix("--") {
-            if line.hasPrefix("-- PostgreSQL database dump complete") || line.hasPrefix("-- PostgreSQL database cluster dump complete") {
+            if line.hasPrefix("-- PostgreSQL database cluster dump complete") {
                 inventory.complete = true
+            } else if line.hasPrefix("-- PostgreSQL database dump complete") {
+                // In a pg_dumpall file this ends one database; only the cluster trailer ends the file.
+                if !inventory.clusterDump { inventory.complete = true }
+            } else if line.hasPrefix("-- PostgreSQL database cluster dump") {
+                inventory.clusterDump = true
+                inventory.hasDumpHeader = true
+            } else if line.hasPrefix("-- PostgreSQL database dump") {
+                inventory.hasDumpHeader = true
             } else if let entry = TOCEntry(plainComment: line) {
                 inventory.complete = false
                 sessionsWithEntries.insert(connects)

@@ -12,7 +12,7 @@ enum CompletenessFaults {
     static let whole = "the backup holds a whole database"
     static let fingerprints = "restored tables match the source's fingerprints"
 
-    static let all: [Fault] = [
+    static let all: [Fault] = parts + [
         Fault(
             description: "a schema-only dump presented as the nightly backup", feature: "completeness",
             expected: Expected(exit: 1, suite: "completeness", caseName: whole, status: "failed", phrase: "(a schema-only dump)"),
@@ -74,6 +74,40 @@ enum CompletenessFaults {
                 }
             }),
     ]
+
+    /// Backups kept as more than one file, or as one file of a whole cluster.
+    static let parts: [Fault] = [
+        Fault(
+            description: "a pg_dumpall cut off between two databases (the first one whole)", feature: "completeness",
+            expected: Expected(exit: 1, suite: "completeness", caseName: whole, status: "failed", phrase: "the pg_dumpall file does not end with its trailer"),
+            prepare: {
+                try await scene("cluster-cut", variant: SampleVariant(otherForms: true)) { sample in
+                    let forms = try await formsFolder()
+                    let text = try String(contentsOfFile: forms + "/cluster.sql", encoding: .utf8)
+                    guard let cut = text.range(of: "--\n-- Database \"postgres\" dump") else { throw TestSupportError("no postgres section in cluster.sql") }
+                    sample.drill.artifact = try sample.workspace.write("cluster.sql", String(text[..<cut.lowerBound]))
+                }
+            }),
+        Fault(
+            description: "a roles file cut off before its role memberships", feature: "completeness",
+            expected: Expected(exit: 1, suite: "restore", caseName: "roles file", status: "failed", phrase: "does not end with its trailer"),
+            prepare: {
+                try await scene("roles-cut", variant: SampleVariant(otherForms: true)) { sample in
+                    let forms = try await formsFolder()
+                    let text = try String(contentsOfFile: forms + "/roles.sql", encoding: .utf8)
+                    guard let cut = text.range(of: "--\n-- Role memberships") else { throw TestSupportError("no memberships in roles.sql") }
+                    sample.drill.backupExtra = ["roles: \(try sample.workspace.write("roles.sql", String(text[..<cut.lowerBound])))"]
+                }
+            }),
+    ]
+
+    /// The cached sample's folder of other forms (`SampleForms`).
+    static func formsFolder() async throws -> String {
+        guard let forms = try await SampleBackupCache.shared.backup(variant: SampleVariant(otherForms: true)).otherForms else {
+            throw TestSupportError("the sample was made without its other forms")
+        }
+        return forms
+    }
 
     static func scene(
         _ label: String, format: DumpFormat = .custom, variant: SampleVariant = .plain, _ edit: @Sendable (inout SampleDrill) async throws -> Void
