@@ -18,7 +18,7 @@ public enum Completeness {
     /// Why the backup's shape does not match what the drill file declares, or nil when it does.
     public static func shapeProblem(_ inventory: BackupInventory, declared: DeclaredContent) -> String? {
         if inventory.complete == false, declared != .partial, inventory.clusterDump {
-            return "the pg_dumpall file does not end with its trailer (-- PostgreSQL database cluster dump complete): it was cut short, and the databases (or the part of one) after the cut are not in it. Declare backup.content: partial if this is on purpose"
+            return "the pg_dumpall file does not end with its trailer (-- PostgreSQL database cluster dump complete; after a --roles-only part, pg_dump's): it was cut short, and the databases (or the part of one) after the cut are not in it. Declare backup.content: partial if this is on purpose"
         }
         if inventory.complete == false, declared != .partial {
             return "the plain dump does not end with pg_dump's completion trailer (-- PostgreSQL database dump complete): it was cut short, and what came after the cut (often the constraints, indexes and triggers) is not in it. Declare backup.content: partial if this is on purpose"

@@ -13,6 +13,7 @@ public struct PlainDumpScanner: Sendable {
     /// `\connect` lines so far, and the sessions (by that count) that had entries.
     private var connects = 0
     private var sessionsWithEntries: Set<Int> = []
+    private var sawClusterTrailer = false
 
     /// A scanner at the start of a dump.
     public init() {}
@@ -35,9 +36,11 @@ public struct PlainDumpScanner: Sendable {
         if line.hasPrefix("--") {
             if line.hasPrefix("-- PostgreSQL database cluster dump complete") {
                 inventory.complete = true
+                sawClusterTrailer = true
             } else if line.hasPrefix("-- PostgreSQL database dump complete") {
-                // In a pg_dumpall file this ends one database; only the cluster trailer ends the file.
-                if !inventory.clusterDump { inventory.complete = true }
+                // In a pg_dumpall file this ends one database and the cluster trailer ends the
+                // file; `pg_dumpall --roles-only` followed by a pg_dump has both, in that order.
+                if !inventory.clusterDump || sawClusterTrailer { inventory.complete = true }
             } else if line.hasPrefix("-- PostgreSQL database cluster dump") {
                 inventory.clusterDump = true
                 inventory.hasDumpHeader = true

@@ -97,6 +97,21 @@ struct BackupFormsTests {
         #expect(output.contains("left out: CREATE ROLE restore_drill"), "\(output)")
     }
 
+    /// `pg_dumpall --roles-only > backup.sql; pg_dump >> backup.sql`: one file, roles first.
+    @Test func aRolesOnlyDumpFollowedByAPgDumpInOneFile() async throws {
+        var drill = try await Self.prepare("forms-concat", format: .plain)
+        defer { drill.remove() }
+        let forms = try await Self.formsFolder(in: drill.workspace)
+        let joined = try String(contentsOfFile: forms + "/roles.sql", encoding: .utf8) + (try String(contentsOfFile: drill.artifact, encoding: .utf8))
+        drill.drill.artifact = try drill.workspace.write("roles-and-app.sql", joined)
+        drill.drill.postgresExtra = ["version: auto"]
+
+        let run = try await drill.run()
+
+        try Self.expectEveryCheckPassed(drill, run)
+        #expect(try Self.restoreOutput(drill).contains("in the databases postgres"))
+    }
+
     /// The Supabase CLI's three files (and the platform part) from their folder, with the drill
     /// file in another folder naming it relatively and the drill run from a third.
     @Test func theSupabaseCLIFilesWithRelativePathsRunFromAnotherFolder() async throws {
