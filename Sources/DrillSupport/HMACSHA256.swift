@@ -28,5 +28,15 @@ public enum HMACSHA256 {
 
 extension Sequence where Element == UInt8 {
     /// Lowercase hex.
-    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+    public var hex: String {
+        // By table: String(format:) per byte went through varargs and dynamic casts.
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }

@@ -47,21 +47,39 @@ public enum TimestampText {
         return "\(day)T\(clock).\(micros)Z"
     }
 
+    /// Day, clock and microseconds of `date` in UTC, by arithmetic: a DateFormatter per call
+    /// (ICU builds its symbol tables each time) cost more than hashing a small object.
     private static func parts(_ date: Date) -> (String, String, String) {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
         let seconds = date.timeIntervalSince1970
-        let whole = floor(seconds)
-        var micros = Int(((seconds - whole) * 1_000_000).rounded())
-        var instant = Date(timeIntervalSince1970: whole)
+        var whole = Int64(floor(seconds))
+        var micros = Int(((seconds - Double(whole)) * 1_000_000).rounded())
         if micros == 1_000_000 {
             micros = 0
-            instant = instant.addingTimeInterval(1)
+            whole += 1
         }
-        formatter.dateFormat = "yyyy-MM-dd"
-        let day = formatter.string(from: instant)
-        formatter.dateFormat = "HH:mm:ss"
-        return (day, formatter.string(from: instant), String(format: "%06d", micros))
+        let days = whole >= 0 ? whole / 86_400 : -((-whole + 86_399) / 86_400)
+        let secondOfDay = Int(whole - days * 86_400)
+        let (year, month, day) = civilDate(daysSince1970: days)
+        let dayText = pad(Int(year), 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        let clock = pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        return (dayText, clock, pad(micros, 6))
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civilDate(daysSince1970 days: Int64) -> (year: Int64, month: Int, day: Int) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -30,7 +30,7 @@ public struct FolderStore: ObjectStore {
                 let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
                 found.append(ObjectVersion(key: relative, versionID: nil, size: Int64(info.st_size), etag: nil, lastModified: modified))
             }
-            return found.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            return found.sortedByKeyBytes(\.key)
         }
         let pageSize = 1000
         var start = 0
@@ -49,7 +49,8 @@ public struct FolderStore: ObjectStore {
                 throw ObjectStoreError(message: "\(path) cannot be opened: \(String(cString: strerror(errno)))", unreadable: true)
             }
             defer { close(descriptor) }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            // Most objects are small: a buffer of their size (plus one byte to see the end), at most 1 MiB.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(min(max(version.size + 1, 4096), 1 << 20)), alignment: 16)
             defer { buffer.deallocate() }
             while true {
                 let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)

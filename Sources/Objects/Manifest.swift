@@ -33,7 +33,7 @@ public enum ManifestWriter {
         let encoder = JSONEncoder.drill
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()
-        for entry in entries.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
+        for entry in entries.sortedByKeyBytes(\.key) {
             data.append(try encoder.encode(entry))
             data.append(0x0A)
         }

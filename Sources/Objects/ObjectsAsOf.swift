@@ -40,7 +40,7 @@ public struct ObjectsAsOf: Sendable {
             result.objects.append(version)
             if let point, versioned, point.timeIntervalSince(version.lastModified) < 1 { result.closeToThePoint.append(version.key) }
         }
-        result.objects.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+        result.objects = result.objects.sortedByKeyBytes(\.key)
         result.closeToThePoint.sort()
         return result
     }
