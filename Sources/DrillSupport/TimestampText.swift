@@ -43,13 +43,49 @@ public enum TimestampText {
 
     /// `2026-11-24T16:17:36.728761Z`, for reports.
     public static func iso(_ date: Date) -> String {
-        let (day, clock, micros) = parts(date)
-        return "\(day)T\(clock).\(micros)Z"
+        var bytes: [UInt8] = []
+        appendISO(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Day, clock and microseconds of `date` in UTC, by arithmetic: a DateFormatter per call
-    /// (ICU builds its symbol tables each time) cost more than hashing a small object.
-    private static func parts(_ date: Date) -> (String, String, String) {
+    /// `iso(date)`'s bytes appended to `bytes` (a manifest line is written without a String per field).
+    public static func appendISO(_ date: Date, to bytes: inout [UInt8]) {
+        let (whole, micros) = secondsAndMicros(date)
+        let days = whole >= 0 ? whole / 86_400 : -((-whole + 86_399) / 86_400)
+        let secondOfDay = Int(whole - days * 86_400)
+        let (year, month, day) = civilDate(daysSince1970: days)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            if rest >= divisor * 10 {
+                bytes += Array(String(rest).utf8)
+                return
+            }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        if year < 0 { bytes.append(UInt8(ascii: "-")) }
+        digits(Int(abs(year)), 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(micros, 6)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    private static func secondsAndMicros(_ date: Date) -> (Int64, Int) {
         let seconds = date.timeIntervalSince1970
         var whole = Int64(floor(seconds))
         var micros = Int(((seconds - Double(whole)) * 1_000_000).rounded())
@@ -57,6 +93,13 @@ public enum TimestampText {
             micros = 0
             whole += 1
         }
+        return (whole, micros)
+    }
+
+    /// Day, clock and microseconds of `date` in UTC, by arithmetic: a DateFormatter per call
+    /// (ICU builds its symbol tables each time) cost more than hashing a small object.
+    private static func parts(_ date: Date) -> (String, String, String) {
+        let (whole, micros) = secondsAndMicros(date)
         let days = whole >= 0 ? whole / 86_400 : -((-whole + 86_399) / 86_400)
         let secondOfDay = Int(whole - days * 86_400)
         let (year, month, day) = civilDate(daysSince1970: days)

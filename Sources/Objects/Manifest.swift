@@ -30,14 +30,59 @@ public struct ManifestEntry: Codable, Sendable, Equatable {
 public enum ManifestWriter {
     /// Writes `entries` (sorted here by key, UTF-8 byte order) to `path` atomically.
     public static func write(_ entries: [ManifestEntry], to path: String) throws {
-        let encoder = JSONEncoder.drill
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = Data()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entries.count * 160)
         for entry in entries.sortedByKeyBytes(\.key) {
-            data.append(try encoder.encode(entry))
-            data.append(0x0A)
+            entry.appendJSONLine(to: &bytes)
         }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+extension ManifestEntry {
+    /// The entry as one line of JSON with sorted keys, as `JSONEncoder` with `.sortedKeys` and
+    /// `.withoutEscapingSlashes` writes it, built directly: the encoder cost more per line than
+    /// hashing a small object.
+    func appendJSONLine(to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "{"))
+        if let etag {
+            Self.appendString("etag", to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            Self.appendString(etag, to: &bytes)
+            bytes.append(UInt8(ascii: ","))
+        }
+        Self.appendString("key", to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendString(key, to: &bytes)
+        bytes += Array(",\"last_modified\":\"".utf8)
+        TimestampText.appendISO(lastModified, to: &bytes)
+        bytes += Array("\",\"sha256\":".utf8)
+        Self.appendString(sha256, to: &bytes)
+        bytes += Array(",\"size\":\(size)".utf8)
+        if let versionID {
+            bytes += Array(",\"version_id\":".utf8)
+            Self.appendString(versionID, to: &bytes)
+        }
+        bytes += [UInt8(ascii: "}"), 0x0A]
+    }
+
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x08: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0..<0x20: bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 }
 
@@ -60,14 +105,19 @@ public struct ManifestIndex: Sendable {
         }
         defer { try? handle.close() }
         var index = ManifestIndex()
-        let decoder = JSONDecoder.drill
+        // The index needs no time: `last_modified` is read as text and only its form checked,
+        // which costs a fraction of a Date decode (the listing, not the manifest, says when).
+        let decoder = JSONDecoder()
         var pending = Data()
         var lineNumber = 0
         func take(_ line: Data) throws {
             lineNumber += 1
             guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { return }
-            let entry: ManifestEntry
-            do { entry = try decoder.decode(ManifestEntry.self, from: line) } catch {
+            let entry: IndexedLine
+            do {
+                entry = try decoder.decode(IndexedLine.self, from: line)
+                guard IndexedLine.looksLikeATime(entry.lastModified) else { throw ObjectStoreError(message: "", unreadable: false) }
+            } catch {
                 throw ObjectStoreError(message: "\(path):\(lineNumber): not a manifest entry (key, size, sha256, last_modified)", unreadable: false)
             }
             guard let digest = Digest32(hex: entry.sha256) else {
@@ -78,13 +128,42 @@ public struct ManifestIndex: Sendable {
         }
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                try take(pending[pending.startIndex..<newline])
-                pending.removeSubrange(pending.startIndex...newline)
+            // Lines are taken from a moving start and the rest kept once per chunk: removing
+            // each line from the front moved the whole remainder per line.
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                try take(pending[start..<newline])
+                start = newline + 1
             }
+            pending = Data(pending[start...])
         }
         if !pending.isEmpty { try take(pending) }
         return index
+    }
+}
+
+/// What the index reads of a manifest line.
+struct IndexedLine: Decodable {
+    var key: String
+    var versionID: String?
+    var size: Int64
+    var sha256: String
+    var lastModified: String
+
+    enum CodingKeys: String, CodingKey {
+        case key, versionID = "version_id", size, sha256, lastModified = "last_modified"
+    }
+
+    /// `2026-11-24T16:17:36.728761Z` as written, or any form `TimestampText` reads.
+    static func looksLikeATime(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        if bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes.last == UInt8(ascii: "Z"),
+            bytes.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || "-T:.Z".utf8.contains($0) })
+        {
+            return true
+        }
+        return TimestampText.parse(text) != nil
     }
 }
 

@@ -10,6 +10,19 @@ public protocol ObjectStore: Sendable, CustomStringConvertible {
     /// Streams the bytes of `version`; `sink` returns false to stop. Returns the full-object
     /// SHA-256 the store itself recorded for them, when it has one (S3 additional checksums).
     func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws -> String?
+    /// For stores on this machine: `read` done on the calling thread, so many small objects can
+    /// be read in a row on one thread (no task and no thread hop each). Nil: not offered.
+    var blockingReader: (any BlockingObjectReader)? { get }
+}
+
+extension ObjectStore {
+    public var blockingReader: (any BlockingObjectReader)? { nil }
+}
+
+/// Reads an object on the calling thread (a blocking call: run it off the cooperative pool).
+public protocol BlockingObjectReader: Sendable {
+    /// Streams the bytes of `version` into `sink` (false stops); throws `ObjectStoreError`.
+    func readNow(_ version: ObjectVersion, into sink: (UnsafeRawBufferPointer) -> Bool) throws
 }
 
 /// The errors a store raises besides S3's own.

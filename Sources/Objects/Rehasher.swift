@@ -25,6 +25,10 @@ public enum Rehasher {
         _ versions: [ObjectVersion], from store: any ObjectStore, parallel: Int, progress: RehashProgress? = nil,
         onResult: (RehashResult) throws -> Void
     ) async throws {
+        if let reader = store.blockingReader {
+            try await hashLocally(versions, reader: reader, parallel: parallel, progress: progress, onResult: onResult)
+            return
+        }
         try await withThrowingTaskGroup(of: RehashResult.self) { group in
             var next = 0
             func launch() {
@@ -39,6 +43,77 @@ public enum Rehasher {
                 try onResult(result)
                 if next < versions.count { launch() }
             }
+        }
+    }
+
+    /// Objects on this machine, in batches of small ones (up to `batchObjects` objects or
+    /// `batchBytes` bytes, a large object alone), each batch read and hashed on one blocking
+    /// thread, `parallel` batches at once: a task and a thread hop per 16-byte object cost more
+    /// than hashing it.
+    static func hashLocally(
+        _ versions: [ObjectVersion], reader: any BlockingObjectReader, parallel: Int, progress: RehashProgress?,
+        onResult: (RehashResult) throws -> Void
+    ) async throws {
+        let batches = batched(versions)
+        try await withThrowingTaskGroup(of: [RehashResult].self) { group in
+            var next = 0
+            func launch() {
+                let batch = batches[next]
+                next += 1
+                group.addTask {
+                    try await BlockingWork.run {
+                        var results: [RehashResult] = []
+                        results.reserveCapacity(batch.count)
+                        for version in batch { results.append(hashNow(version, reader: reader, progress: progress)) }
+                        return results
+                    }
+                }
+            }
+            while next < batches.count && next < max(1, parallel) { launch() }
+            while let results = try await group.next() {
+                try Task.checkCancellation()
+                for result in results {
+                    progress?.finished(result)
+                    try onResult(result)
+                }
+                if next < batches.count { launch() }
+            }
+        }
+    }
+
+    static let batchObjects = 256
+    static let batchBytes: Int64 = 4 << 20
+
+    static func batched(_ versions: [ObjectVersion]) -> [ArraySlice<ObjectVersion>] {
+        var batches: [ArraySlice<ObjectVersion>] = []
+        var start = versions.startIndex
+        var bytes: Int64 = 0
+        for index in versions.indices {
+            if index > start && (index - start >= batchObjects || bytes + versions[index].size > batchBytes) {
+                batches.append(versions[start..<index])
+                start = index
+                bytes = 0
+            }
+            bytes += versions[index].size
+        }
+        if start < versions.endIndex { batches.append(versions[start...]) }
+        return batches
+    }
+
+    static func hashNow(_ version: ObjectVersion, reader: any BlockingObjectReader, progress: RehashProgress?) -> RehashResult {
+        let state = DigestState(md5: version.etagIsMD5)
+        do {
+            try reader.readNow(version) { chunk in
+                state.update(chunk)
+                progress?.add(bytes: Int64(chunk.count))
+                return true
+            }
+            let (sha, md5, count) = state.finish()
+            return RehashResult(version: version, sha256: sha, md5: md5, storedSHA256: nil, bytesRead: count, failure: nil)
+        } catch let error as ObjectStoreError {
+            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (error.message, error.unreadable))
+        } catch {
+            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: ("\(error)", false))
         }
     }
 
