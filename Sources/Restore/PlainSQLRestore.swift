@@ -46,6 +46,7 @@ struct PlainSQLRestore {
         var filter = PlainSQLFilter(roleRules: roleRules)
         let inspectsRoles = roleRules != nil
         var scanner = PlainDumpScanner()
+        scanner.enterDatabase(database)
         var databases = [database]
         var session = try PsqlSession.start(server: server, database: database, key: key, preamble: preamble)
         running.add(session.cancel)
@@ -92,6 +93,7 @@ struct PlainSQLRestore {
                     output.removeAll(keepingCapacity: true)
                     if let problem = try await session.finish() { failure = problem; break reading }
                     databases.append(next)
+                    scanner.enterDatabase(next)
                     session = try PsqlSession.start(server: server, database: next, key: key, preamble: preamble)
                     running.add(session.cancel)
                 }

@@ -88,6 +88,8 @@ public struct BackupInventory: Sendable, Codable, Equatable {
     /// Plain SQL only, not recorded: the text began as pg_dump or pg_dumpall output does, so
     /// it must end with their trailer (a hand-written SQL file has neither).
     public var hasDumpHeader = false
+    /// Plain SQL spanning databases (`pg_dumpall`), not recorded: each database's own entries.
+    public var databases: [String: BackupInventory]?
 
     /// Creates an inventory.
     public init(

@@ -14,9 +14,17 @@ public struct PlainDumpScanner: Sendable {
     private var connects = 0
     private var sessionsWithEntries: Set<Int> = []
     private var sawClusterTrailer = false
+    /// The database the lines are run in now (told by the restore at each `\connect`), and
+    /// what each database's entries were, for comparing a cluster dump database by database.
+    private var database: String?
+    private var byDatabase: [String: BackupInventory] = [:]
+    private var uncountedByDatabase: [String: Set<String>] = [:]
 
     /// A scanner at the start of a dump.
     public init() {}
+
+    /// The lines that follow run in `name` (the session the restore started, or a `\connect`).
+    public mutating func enterDatabase(_ name: String) { database = name }
 
     /// True inside COPY data, where every line but `\.` is a row.
     public var isInCopy: Bool { copy.inCopy }
@@ -50,6 +58,10 @@ public struct PlainDumpScanner: Sendable {
                 inventory.complete = false
                 sessionsWithEntries.insert(connects)
                 inventory.add(description: entry.description, schema: entry.schema, tag: entry.tag)
+                if let database {
+                    byDatabase[database, default: BackupInventory(source: "plain SQL scan", rows: [:])]
+                        .add(description: entry.description, schema: entry.schema, tag: entry.tag)
+                }
                 dataTable = entry.description == "TABLE DATA" ? inventory.tablesWithData.last : nil
             }
             return
@@ -69,19 +81,33 @@ public struct PlainDumpScanner: Sendable {
         // The trailer is pg_dump's last word: anything after it means it was not the end.
         inventory.complete = false
         // Data as statements (`--inserts`) rather than COPY: its rows are not counted.
-        if let table = dataTable { uncounted.insert(table) }
+        if let table = dataTable {
+            uncounted.insert(table)
+            if let database { uncountedByDatabase[database, default: []].insert(table) }
+        }
     }
 
     private mutating func endCopy() {
         guard let table = dataTable else { return }
         inventory.rows![table, default: 0] += copyRows
+        if let database { byDatabase[database]?.rows?[table, default: 0] += copyRows }
         copyRows = 0
     }
 
     /// The inventory so far (at the end of the dump: the dump's).
     public var result: BackupInventory {
-        var inventory = self.inventory
-        if sessionsWithEntries.count > 1 { inventory.spansDatabases = true }
+        var inventory = Self.settled(self.inventory, uncounted: uncounted)
+        if sessionsWithEntries.count > 1 {
+            inventory.spansDatabases = true
+            var databases: [String: BackupInventory] = [:]
+            for (name, entries) in byDatabase { databases[name] = Self.settled(entries, uncounted: uncountedByDatabase[name] ?? []) }
+            inventory.databases = databases
+        }
+        return inventory
+    }
+
+    private static func settled(_ inventory: BackupInventory, uncounted: Set<String>) -> BackupInventory {
+        var inventory = inventory
         for table in uncounted { inventory.rows?[table] = nil }
         // Tables with a data entry and no COPY rows at all hold no rows.
         for table in inventory.tablesWithData where inventory.rows?[table] == nil && !uncounted.contains(table) {

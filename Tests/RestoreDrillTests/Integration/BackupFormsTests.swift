@@ -94,6 +94,8 @@ struct BackupFormsTests {
         try Self.expectEveryCheckPassed(drill, run)
         let output = try Self.restoreOutput(drill)
         #expect(output.contains("ran the pg_dumpall file in restricted mode with ON_ERROR_STOP, in the databases postgres, template1, app"), "\(output)")
+        let compared = try drill.cases(ofSuite: "completeness").filter { ($0["name"] as? String ?? "").hasSuffix("(database app)") }
+        #expect(compared.count == 2 && compared.allSatisfy { $0["status"] as? String == "passed" }, "\(compared)")
         #expect(output.contains("left out: CREATE ROLE restore_drill"), "\(output)")
     }
 
@@ -110,6 +112,30 @@ struct BackupFormsTests {
 
         try Self.expectEveryCheckPassed(drill, run)
         #expect(try Self.restoreOutput(drill).contains("in the databases postgres"))
+    }
+
+    /// A cluster dump is compared database by database: a database whose restore lost a table
+    /// the dump held fails, naming the database and the table, while the others pass.
+    @Test func aClusterDumpIsComparedDatabaseByDatabase() async throws {
+        var drill = try await Self.prepare("forms-cluster-each")
+        defer { drill.remove() }
+        let forms = try await Self.formsFolder(in: drill.workspace)
+        var text = try String(contentsOfFile: forms + "/cluster.sql", encoding: .utf8)
+        let appSection = try #require(text.range(of: "-- Database \"app\" dump"))
+        let appEnd = try #require(text.range(of: "-- PostgreSQL database dump complete", range: appSection.upperBound..<text.endIndex))
+        text.insert(contentsOf: "DROP TABLE app.catalog_imports;\n\n--\n", at: appEnd.lowerBound)
+        drill.drill.artifact = try drill.workspace.write("cluster.sql", text)
+
+        let run = try await drill.run()
+
+        #expect(run.exitCode == 1, "\(run.allOutput)")
+        let cases = try drill.cases(ofSuite: "completeness")
+        let app = cases.first { $0["name"] as? String == "every object the backup holds was restored (database app)" }
+        #expect(app?["status"] as? String == "failed", "\(cases)")
+        let message = app?["message"] as? String ?? ""
+        #expect(message.contains("app.catalog_imports"), "\(message)")
+        let rows = cases.first { $0["name"] as? String == "every table has the rows the backup holds (database app)" }
+        #expect(rows?["status"] as? String == "failed", "\(cases)")
     }
 
     /// The Supabase CLI's three files (and the platform part) from their folder, with the drill
