@@ -92,6 +92,9 @@ public struct PlainDumpScanner: Sendable {
         inventory.rows![table, default: 0] += copyRows
         if let database { byDatabase[database]?.rows?[table, default: 0] += copyRows }
         copyRows = 0
+        // Its data ended with the COPY: a statement after it (a `\connect` to the next database
+        // of a pg_dumpall) is not data as INSERTs, which would leave the table's rows uncounted.
+        dataTable = nil
     }
 
     /// The inventory so far (at the end of the dump: the dump's).

@@ -76,6 +76,46 @@ struct InventoryTests {
         #expect(inventory.objects[.constraint] == ["app.orders orders_pkey"])
     }
 
+    /// A pg_dumpall: the last table of one database is followed by the `\connect` to the next.
+    @Test func rowsAreCountedPerDatabaseOfAClusterDump() {
+        var scanner = PlainDumpScanner()
+        let dump = """
+            --
+            -- PostgreSQL database cluster dump
+            --
+            \\connect shop
+            -- Data for Name: orders; Type: TABLE DATA; Schema: public; Owner: app
+            COPY public.orders (id) FROM stdin;
+            1
+            2
+            \\.
+            --
+            -- PostgreSQL database dump complete
+            --
+            \\connect crm
+            -- Data for Name: orders; Type: TABLE DATA; Schema: public; Owner: app
+            COPY public.orders (id) FROM stdin;
+            7
+            \\.
+            --
+            -- PostgreSQL database dump complete
+            --
+            -- PostgreSQL database cluster dump complete
+            --
+            """
+        scanner.enterDatabase("postgres")
+        for line in dump.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("\\connect ") { scanner.enterDatabase(String(line.dropFirst("\\connect ".count))) }
+            scanner.observe(line)
+        }
+        let inventory = scanner.result
+        #expect(inventory.complete == true)
+        #expect(inventory.spansDatabases == true)
+        #expect(inventory.rows == ["public.orders": 3])
+        #expect(inventory.databases?["shop"]?.rows == ["public.orders": 2])
+        #expect(inventory.databases?["crm"]?.rows == ["public.orders": 1])
+    }
+
     @Test func aTrailerWithMoreDumpAfterItIsNotTheEnd() {
         var scanner = PlainDumpScanner()
         // The trailer's words inside a function body, then the dump goes on and is cut.
