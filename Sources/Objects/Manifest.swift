@@ -115,7 +115,7 @@ public struct ManifestIndex: Sendable {
             guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { return }
             let entry: IndexedLine
             do {
-                entry = try decoder.decode(IndexedLine.self, from: line)
+                entry = try line.withUnsafeBytes { ManifestLineParser.parse($0) } ?? decoder.decode(IndexedLine.self, from: line)
                 guard IndexedLine.looksLikeATime(entry.lastModified) else { throw ObjectStoreError(message: "", unreadable: false) }
             } catch {
                 throw ObjectStoreError(message: "\(path):\(lineNumber): not a manifest entry (key, size, sha256, last_modified)", unreadable: false)
@@ -173,14 +173,27 @@ public struct Digest32: Sendable, Equatable, Hashable {
 
     /// Parses 64 hex digits.
     public init?(hex: String) {
-        let bytes = Array(hex.utf8)
-        guard bytes.count == 64 else { return nil }
-        var words: [UInt64] = []
-        for chunk in stride(from: 0, to: 64, by: 16) {
-            guard let word = UInt64(String(decoding: bytes[chunk..<chunk + 16], as: UTF8.self), radix: 16) else { return nil }
-            words.append(word)
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var count = 0
+        for byte in hex.utf8 {
+            let nibble: UInt64
+            switch byte {
+            case 0x30...0x39: nibble = UInt64(byte - 0x30)
+            case 0x61...0x66: nibble = UInt64(byte - 0x61 + 10)
+            case 0x41...0x46: nibble = UInt64(byte - 0x41 + 10)
+            default: return nil
+            }
+            guard count < 64 else { return nil }
+            switch count / 16 {
+            case 0: words.0 = words.0 << 4 | nibble
+            case 1: words.1 = words.1 << 4 | nibble
+            case 2: words.2 = words.2 << 4 | nibble
+            default: words.3 = words.3 << 4 | nibble
+            }
+            count += 1
         }
-        self.words = (words[0], words[1], words[2], words[3])
+        guard count == 64 else { return nil }
+        self.words = words
     }
 
     /// Lowercase hex.

@@ -27,6 +27,42 @@ struct ManifestLineTests {
         }
     }
 
+    /// The fast reader gives what JSONDecoder gives for every line the writer writes, and
+    /// steps aside (nil) for any other form, which the index still reads with JSONDecoder.
+    @Test(arguments: keys)
+    func theFastReaderAgreesWithJSONDecoderOrStepsAside(key: String) throws {
+        for (etag, version) in [(nil, nil), ("\"9b2c\"", "v/1+2")] as [(String?, String?)] {
+            let entry = ManifestEntry(
+                key: key, versionID: version, size: 42, sha256: String(repeating: "0f", count: 32), etag: etag,
+                lastModified: Date(timeIntervalSince1970: 1_764_600_000.5))
+            var line: [UInt8] = []
+            entry.appendJSONLine(to: &line)
+            line.removeLast()
+            let fast = try #require(line.withUnsafeBytes { ManifestLineParser.parse($0) })
+            let slow = try JSONDecoder().decode(IndexedLine.self, from: Data(line))
+            #expect(fast.key == slow.key && fast.versionID == slow.versionID && fast.size == slow.size && fast.sha256 == slow.sha256)
+            #expect(fast.lastModified == slow.lastModified)
+        }
+        let edited = [
+            #"{ "key": "a", "last_modified": "2026-01-01T00:00:00Z", "sha256": "00", "size": 1 }"#,
+            #"{"size":1,"key":"a","last_modified":"2026-01-01T00:00:00Z","sha256":"00"}"#,
+            #"{"key":"caf\u00e9","last_modified":"2026-01-01T00:00:00Z","sha256":"00","size":1}"#,
+            #"{"key":"a","last_modified":"2026-01-01T00:00:00Z","sha256":"00","size":007}"#,
+        ]
+        for text in edited {
+            #expect(Array(text.utf8).withUnsafeBytes { ManifestLineParser.parse($0) } == nil, "\(text)")
+        }
+    }
+
+    @Test func aDigestIsReadFromExactly64HexDigits() {
+        let hex = "00112233445566778899aabbccddeeff0123456789abcdef0f1e2d3c4b5a6978"
+        #expect(Digest32(hex: hex)?.hex == hex)
+        #expect(Digest32(hex: hex.uppercased()) == Digest32(hex: hex))
+        #expect(Digest32(hex: String(hex.dropLast())) == nil)
+        #expect(Digest32(hex: hex + "0") == nil)
+        #expect(Digest32(hex: String(hex.dropLast()) + "g") == nil)
+    }
+
     /// The folder walk finds what FileManager's enumerator finds: regular files at any depth,
     /// hidden ones too, no symbolic links and no folders.
     @Test func theFolderWalkFindsRegularFilesOnly() throws {
