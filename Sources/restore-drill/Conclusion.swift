@@ -20,6 +20,10 @@ enum Conclusion {
         if !outcome.reportPaths.isEmpty { lines.append("reports: \(outcome.reportPaths.joined(separator: ", "))") }
         if let keep = outcome.keepInstructions { lines.append(keep) }
         FileHandle.standardError.write(Data(SecretMasker.shared.mask(lines.joined(separator: "\n") + "\n").utf8))
+        let annotations = WorkflowAnnotations.lines(for: report, environment: ProcessInfo.processInfo.environment)
+        if !annotations.isEmpty {
+            FileHandle.standardOutput.write(Data(SecretMasker.shared.mask(annotations.joined(separator: "\n") + "\n").utf8))
+        }
     }
 
     /// Prints `error` and returns the exit code it maps to.
