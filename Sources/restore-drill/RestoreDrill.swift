@@ -3,6 +3,7 @@ import Drill
 import DrillSupport
 import Foundation
 import Logging
+import Reports
 import Synchronization
 
 @main
@@ -70,6 +71,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for junit.xml, report.json and summary.md (overrides reports.dir).") var reports: String?
     @Option(name: .long, help: "Parallel pg_restore jobs (overrides restore.jobs).") var jobs: Int?
     @Flag(name: .long, help: "Leave the restored server running and print how to connect and stop it.") var keep = false
+    @Option(name: .long, help: "Also write the outcome as a Prometheus textfile here (node_exporter's textfile collector).") var metrics: String?
     @OptionGroup var target: TargetOptions
     @OptionGroup var selection: SelectionOptions
     @OptionGroup var output: OutputOptions
@@ -90,6 +92,14 @@ struct Run: AsyncParsableCommand {
         let progress = output.progress()
         let outcome = await SignalScope.run { await DrillRunner(options: drillOptions, progress: progress).run(drillFile: drillFile) }
         Conclusion.print(outcome, quiet: output.quiet)
+        if let metrics {
+            // Metrics are a report of the drill, never its verdict: a file that cannot be written is said, not failed on.
+            do {
+                try PrometheusTextfile.write(for: outcome.report, to: metrics)
+            } catch {
+                FileHandle.standardError.write(Data("restore-drill: the metrics file \(metrics) was not written: \(error.localizedDescription)\n".utf8))
+            }
+        }
         throw ExitCode(outcome.exitCode.rawValue)
     }
 }
