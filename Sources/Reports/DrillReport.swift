@@ -89,6 +89,16 @@ public struct DrillReport: Sendable, Codable {
 
         enum CodingKeys: String, CodingKey { case location, sha256, size, format, createdAt = "created_at" }
 
+        /// What is not known about the backup is `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(location, forKey: .location)
+            try container.encode(sha256, forKey: .sha256)
+            try container.encode(size, forKey: .size)
+            try container.encode(format, forKey: .format)
+            try container.encode(createdAt, forKey: .createdAt)
+        }
+
         public init(location: String, sha256: String? = nil, size: Int64? = nil, format: String, createdAt: Date? = nil) {
             self.location = location
             self.sha256 = sha256
@@ -108,6 +118,16 @@ public struct DrillReport: Sendable, Codable {
             self.version = version
             self.provisioner = provisioner
             self.database = database
+        }
+
+        enum CodingKeys: String, CodingKey { case version, provisioner, database }
+
+        /// What is not known about the server is `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(version, forKey: .version)
+            try container.encode(provisioner, forKey: .provisioner)
+            try container.encode(database, forKey: .database)
         }
     }
 
@@ -172,6 +192,14 @@ public struct DrillReport: Sendable, Codable {
             case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds", backupAgeSeconds = "backup_age_seconds"
         }
 
+        /// A measurement not taken is `null`, never left out: a reader tells "not measured" from "not written".
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rtoSeconds, forKey: .rtoSeconds)
+            try container.encode(rpoSeconds, forKey: .rpoSeconds)
+            try container.encode(backupAgeSeconds, forKey: .backupAgeSeconds)
+        }
+
         public init(rtoSeconds: Double? = nil, rpoSeconds: Double? = nil, backupAgeSeconds: Double? = nil) {
             self.rtoSeconds = rtoSeconds
             self.rpoSeconds = rpoSeconds
@@ -185,6 +213,13 @@ public struct DrillReport: Sendable, Codable {
         public var rpoSeconds: Double?
 
         enum CodingKeys: String, CodingKey { case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds" }
+
+        /// A target not set is `null`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rtoSeconds, forKey: .rtoSeconds)
+            try container.encode(rpoSeconds, forKey: .rpoSeconds)
+        }
 
         public init(rtoSeconds: Double? = nil, rpoSeconds: Double? = nil) {
             self.rtoSeconds = rtoSeconds
