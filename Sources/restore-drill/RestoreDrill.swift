@@ -110,6 +110,7 @@ struct Plan: AsyncParsableCommand {
 
     @Argument(help: "The drill file (YAML).") var drillFile: String
     @Option(name: .long, help: "Parallel pg_restore jobs.") var jobs: Int?
+    @Flag(name: .long, help: "Print the plan as JSON (for tooling) instead of text.") var json = false
     @OptionGroup var target: TargetOptions
     @OptionGroup var selection: SelectionOptions
 
@@ -122,7 +123,7 @@ struct Plan: AsyncParsableCommand {
             options.only = selection.only
             options.skip = selection.skip
             let (plan, _) = try await DrillPlanner.plan(file, options: options)
-            Swift.print(plan.summary)
+            Swift.print(json ? SecretMasker.shared.mask(PlanSummary(plan).json) : plan.summary)
         } catch {
             throw Conclusion.fail(error)
         }

@@ -66,6 +66,25 @@ struct ExitCodeTests {
         #expect(sample.workspace.leftoversInTmp().isEmpty)
     }
 
+    /// `plan --json` for tooling: the same plan as data, nothing restored.
+    @Test func planJSONSaysTheSameAsThePlan() async throws {
+        let sample = try await SampleDrill.prepare("plan-json")
+        defer { sample.remove() }
+        let drill = try sample.workspace.write("drill.yaml", sample.drill.yaml)
+        let run = try await DrillCLI.run(["plan", "--json", drill], workspace: sample.workspace, environment: SampleDrill.passwordEnvironment)
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+        #expect(plan["drill"] as? String == "test-drill")
+        let backup = plan["backup"] as? [String: Any] ?? [:]
+        #expect(backup["format"] as? String == "pg_dump/custom" && (backup["sha256"] as? String)?.count == 64, "\(backup)")
+        #expect((plan["server"] as? [String: Any])?["database"] as? String == "app")
+        #expect(plan["recovery"] is NSNull)
+        let checks = plan["checks"] as? [[String: Any]] ?? []
+        #expect(checks.contains { $0["id"] as? String == "app.admin-login" && $0["pack"] as? String == "app-example" }, "\(checks)")
+        #expect((plan["targets"] as? [String: Double])?["rpo_seconds"] == 86400)
+        #expect(!FileManager.default.fileExists(atPath: sample.reports))
+    }
+
     @Test func initWritesAFileThatOnlyNeedsARealBackup() async throws {
         let workspace = try TestWorkspace("init")
         defer { workspace.remove() }
