@@ -63,22 +63,7 @@ enum CompletenessPhase {
         if declared == .schemaOnly {
             cases.append(ReportCase(name: "every table has the rows the backup holds", status: .skipped, message: "backup.content: schema_only"))
         } else if let rows = inventory.rows, !rows.isEmpty {
-            let rowStart = ContinuousClock.now
-            var counted: [String: Int64] = [:]
-            for (index, table) in rows.keys.sorted().enumerated() {
-                guard let quoted = catalog.relations[table] else { continue }
-                progress("counting rows \(index + 1)/\(rows.count): \(table)")
-                counted[table] = try await query(connection, "SELECT count(*) FROM ONLY \(quoted)").int()
-            }
-            let mismatches = Completeness.rowMismatches(expected: rows, restored: counted)
-            cases.append(
-                mismatches.isEmpty
-                    ? ReportCase(
-                        name: "every table has the rows the backup holds", status: .passed, seconds: (ContinuousClock.now - rowStart).seconds,
-                        output: "\(rows.count) table(s), \(rows.values.reduce(0, +)) rows")
-                    : ReportCase(
-                        name: "every table has the rows the backup holds", status: .failed, seconds: (ContinuousClock.now - rowStart).seconds,
-                        message: "\(mismatches.count) table(s) differ from the backup: \(listed(mismatches.map(\.description)))"))
+            cases.append(try await rowsCase(rows, name: "every table has the rows the backup holds", catalog: catalog, connection: connection, progress: progress))
         } else {
             cases.append(
                 ReportCase(
@@ -106,21 +91,31 @@ enum CompletenessPhase {
         objects.name += " (database \(name))"
         var cases = [objects]
         guard declared != .schemaOnly, let rows = inventory.rows, !rows.isEmpty else { return cases }
-        let rowStart = ContinuousClock.now
+        cases.append(
+            try await rowsCase(
+                rows, name: "every table has the rows the backup holds (database \(name))", catalog: catalog, connection: connection, progress: progress))
+        return cases
+    }
+
+    /// Counts the rows of each table the backup held rows for and compares them.
+    static func rowsCase(
+        _ rows: [String: Int64], name: String, catalog: RestoredCatalog, connection: PostgresConnection, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> ReportCase {
+        let start = ContinuousClock.now
         var counted: [String: Int64] = [:]
-        for table in rows.keys.sorted() {
+        for (index, table) in rows.keys.sorted().enumerated() {
             guard let quoted = catalog.relations[table] else { continue }
+            progress("counting rows \(index + 1)/\(rows.count): \(table)")
             counted[table] = try await query(connection, "SELECT count(*) FROM ONLY \(quoted)").int()
         }
         let mismatches = Completeness.rowMismatches(expected: rows, restored: counted)
-        let caseName = "every table has the rows the backup holds (database \(name))"
-        cases.append(
-            mismatches.isEmpty
-                ? ReportCase(name: caseName, status: .passed, seconds: (ContinuousClock.now - rowStart).seconds, output: "\(rows.count) table(s), \(rows.values.reduce(0, +)) rows")
-                : ReportCase(
-                    name: caseName, status: .failed, seconds: (ContinuousClock.now - rowStart).seconds,
-                    message: "\(mismatches.count) table(s) differ from the backup: \(listed(mismatches.map(\.description)))"))
-        return cases
+        let seconds = (ContinuousClock.now - start).seconds
+        guard mismatches.isEmpty else {
+            return ReportCase(
+                name: name, status: .failed, seconds: seconds,
+                message: "\(mismatches.count) table(s) differ from the backup: \(listed(mismatches.map(\.description)))")
+        }
+        return ReportCase(name: name, status: .passed, seconds: seconds, output: "\(rows.count) table(s), \(rows.values.reduce(0, +)) rows")
     }
 
     static func objectsCase(_ inventory: BackupInventory, missing: [BackupInventory.Kind: [String]], seconds: Double) -> ReportCase {

@@ -37,8 +37,12 @@ public enum TimestampText {
 
     /// `2026-11-24 16:17:36.728761+00`, the form `recovery_target_time` accepts (it rejects `T...Z`).
     public static func postgres(_ date: Date) -> String {
-        let (day, clock, micros) = parts(date)
-        return "\(day) \(clock).\(micros)+00"
+        var bytes: [UInt8] = []
+        appendISO(date, to: &bytes)
+        // The same digits: a blank for the `T`, `+00` for the `Z`.
+        bytes[bytes.firstIndex(of: UInt8(ascii: "T"))!] = UInt8(ascii: " ")
+        bytes.removeLast()
+        return String(decoding: bytes, as: UTF8.self) + "+00"
     }
 
     /// `2026-11-24T16:17:36.728761Z`, for reports.
@@ -48,7 +52,9 @@ public enum TimestampText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// `iso(date)`'s bytes appended to `bytes` (a manifest line is written without a String per field).
+    /// `iso(date)`'s bytes appended to `bytes`, by arithmetic: a DateFormatter per call (ICU
+    /// builds its symbol tables each time) cost more than hashing a small object, and a manifest
+    /// line is written without a String per field.
     public static func appendISO(_ date: Date, to bytes: inout [UInt8]) {
         let (whole, micros) = secondsAndMicros(date)
         let days = whole >= 0 ? whole / 86_400 : -((-whole + 86_399) / 86_400)
@@ -96,18 +102,6 @@ public enum TimestampText {
         return (whole, micros)
     }
 
-    /// Day, clock and microseconds of `date` in UTC, by arithmetic: a DateFormatter per call
-    /// (ICU builds its symbol tables each time) cost more than hashing a small object.
-    private static func parts(_ date: Date) -> (String, String, String) {
-        let (whole, micros) = secondsAndMicros(date)
-        let days = whole >= 0 ? whole / 86_400 : -((-whole + 86_399) / 86_400)
-        let secondOfDay = Int(whole - days * 86_400)
-        let (year, month, day) = civilDate(daysSince1970: days)
-        let dayText = pad(Int(year), 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
-        let clock = pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        return (dayText, clock, pad(micros, 6))
-    }
-
     /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
     static func civilDate(daysSince1970 days: Int64) -> (year: Int64, month: Int, day: Int) {
         let shifted = days + 719_468
@@ -119,10 +113,5 @@ public enum TimestampText {
         let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
         let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -102,36 +102,22 @@ public enum Rehasher {
 
     static func hashNow(_ version: ObjectVersion, reader: any BlockingObjectReader, progress: RehashProgress?) -> RehashResult {
         let state = DigestState(md5: version.etagIsMD5)
-        do {
-            try reader.readNow(version) { chunk in
-                state.update(chunk)
-                progress?.add(bytes: Int64(chunk.count))
-                return true
-            }
-            let (sha, md5, count) = state.finish()
-            return RehashResult(version: version, sha256: sha, md5: md5, storedSHA256: nil, bytesRead: count, failure: nil)
-        } catch let error as ObjectStoreError {
-            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (error.message, error.unreadable))
-        } catch {
-            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: ("\(error)", false))
+        let read = Result<String?, any Error> {
+            try reader.readNow(version) { chunk in state.feed(chunk, progress: progress) }
+            return nil
         }
+        return state.result(version, stored: read)
     }
 
     static func hashOne(_ version: ObjectVersion, from store: any ObjectStore, progress: RehashProgress?) async -> RehashResult {
         let state = DigestState(md5: version.etagIsMD5)
+        let stored: Result<String?, any Error>
         do {
-            let stored = try await store.read(version) { chunk in
-                state.update(chunk)
-                progress?.add(bytes: Int64(chunk.count))
-                return true
-            }
-            let (sha, md5, count) = state.finish()
-            return RehashResult(version: version, sha256: sha, md5: md5, storedSHA256: stored, bytesRead: count, failure: nil)
-        } catch let error as ObjectStoreError {
-            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (error.message, error.unreadable))
+            stored = .success(try await store.read(version) { chunk in state.feed(chunk, progress: progress) })
         } catch {
-            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: ("\(error)", false))
+            stored = .failure(error)
         }
+        return state.result(version, stored: stored)
     }
 }
 
@@ -153,11 +139,31 @@ final class DigestState: @unchecked Sendable {
         count += Int64(chunk.count)
     }
 
+    /// Feeds a chunk and counts it for progress; true to go on reading.
+    func feed(_ chunk: UnsafeRawBufferPointer, progress: RehashProgress?) -> Bool {
+        update(chunk)
+        progress?.add(bytes: Int64(chunk.count))
+        return true
+    }
+
     func finish() -> (String, String?, Int64) {
         let shaHex = sha.take()?.finalizeHex() ?? ""
         var md5Hex: String?
         if let digest = md5.take() { md5Hex = digest.finalizeHex() }
         return (shaHex, md5Hex, count)
+    }
+
+    /// The result of reading `version`: its digests, or why the read failed.
+    func result(_ version: ObjectVersion, stored: Result<String?, any Error>) -> RehashResult {
+        switch stored {
+        case .success(let storedSHA256):
+            let (sha, md5, count) = finish()
+            return RehashResult(version: version, sha256: sha, md5: md5, storedSHA256: storedSHA256, bytesRead: count, failure: nil)
+        case .failure(let error as ObjectStoreError):
+            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (error.message, error.unreadable))
+        case .failure(let error):
+            return RehashResult(version: version, sha256: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: ("\(error)", false))
+        }
     }
 }
 

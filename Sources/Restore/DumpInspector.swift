@@ -62,7 +62,7 @@ public enum DumpInspector {
         }
         let magic = try readHead(path: path, count: 8)
         let compression = Compression.detect(magic: magic)
-        let head = compression == .none ? try readHead(path: path, count: 16384) : try await decompressedHead(path: path, compression: compression)
+        let head = try await decompressedHead(path: path, compression: compression)
         guard let format = DumpFormat.detect(head: head) else {
             throw RestoreError(
                 .failure, step: "format",
@@ -80,7 +80,7 @@ public enum DumpInspector {
 
     /// The header of a plain SQL dump known to be one (a sidecar said so), read from its first 16 KiB.
     public static func plainHeader(path: String, compression: Compression) async throws(RestoreError) -> DumpHeader {
-        let head = compression == .none ? try readHead(path: path, count: 16384) : try await decompressedHead(path: path, compression: compression)
+        let head = try await decompressedHead(path: path, compression: compression)
         return parsePlainHeader(String(decoding: head, as: UTF8.self))
     }
 

@@ -125,8 +125,7 @@ public struct LogicalRestore: RestoreMethod {
     private func runPart(
         _ path: String, database: String, server: any ProvisionedServer, rules: RoleStatementRules? = nil, preamble: String? = nil
     ) async throws -> PlainSQLRestore.Outcome {
-        let compression: Compression
-        do { compression = Compression.detect(magic: try DumpInspector.readHead(path: path, count: 8)) } catch { throw error }
+        let compression = Compression.detect(magic: try DumpInspector.readHead(path: path, count: 8))
         var restore = PlainSQLRestore(artifactPath: path, compression: compression, database: database, server: server, roleRules: rules)
         restore.preamble = preamble
         do {

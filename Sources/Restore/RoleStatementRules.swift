@@ -30,7 +30,9 @@ public struct RoleStatementRules: Sendable {
 
     /// What to do with one line outside COPY data; nil when it is none of the statements above.
     public mutating func classify(_ line: Substring) -> PlainSQLFilter.Action? {
-        if let role = Self.role(in: line, after: "CREATE ROLE "), Self.endsStatement(line, after: "CREATE ROLE ", role: role) {
+        if line.hasPrefix("CREATE ROLE "), let (role, rest) = Self.identifier(at: line.dropFirst("CREATE ROLE ".count)),
+            rest.trimmingCharacters(in: .whitespaces) == ";"
+        {
             if existing.contains(role) {
                 skipped.append("CREATE ROLE \(role): the throwaway cluster has it already")
                 return .drop
@@ -56,11 +58,6 @@ public struct RoleStatementRules: Sendable {
     static func role(in line: Substring, after prefix: String) -> String? {
         guard line.hasPrefix(prefix) else { return nil }
         return identifier(at: line.dropFirst(prefix.count))?.name
-    }
-
-    static func endsStatement(_ line: Substring, after prefix: String, role: String) -> Bool {
-        guard let parsed = identifier(at: line.dropFirst(prefix.count)) else { return false }
-        return parsed.rest.trimmingCharacters(in: .whitespaces) == ";"
     }
 
     /// An SQL identifier at the start of `text` (folded to lower case when bare) and what follows it.

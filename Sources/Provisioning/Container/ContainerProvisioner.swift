@@ -285,10 +285,7 @@ public final class ContainerServer: ProvisionedServer {
         _ = try await ProcessRunner.run(
             ToolInvocation(executable: options.runtime, arguments: ContainerCommands.remove(options, name: name), displayName: "\(options.runtime) rm")
                 .inheriting(ContainerOptions.cliEnvironment))
-        for task in [logTask.withLock({ $0 }), waitTask.withLock({ $0 })].compactMap({ $0 }) {
-            task.cancel()
-            await task.value
-        }
+        await stopFollowing()
         stopped.withLock { $0 = true }
     }
 
@@ -302,14 +299,19 @@ public final class ContainerServer: ProvisionedServer {
             problems.append("\(options.runtime) rm -f \(name) \(result?.terminationDescription ?? "could not run"): \(lastLine(result?.standardError ?? ""))")
         }
         removed.withLock { $0 = true }
-        for task in [logTask.withLock({ $0 }), waitTask.withLock({ $0 })].compactMap({ $0 }) {
-            task.cancel()
-            await task.value
-        }
+        await stopFollowing()
         await watchdog?.disarm()
         await sandbox?.end()
         if let problem = ScratchDirectory.remove(scratchDirectory) { problems.append(problem) }
         return problems
+    }
+
+    /// Ends the `logs --follow` and `wait` watchers of the container that ran.
+    private func stopFollowing() async {
+        for task in [logTask.withLock({ $0 }), waitTask.withLock({ $0 })].compactMap({ $0 }) {
+            task.cancel()
+            await task.value
+        }
     }
 
     public func useSuperuser(_ role: String) { currentConnection.withLock { $0.user = role } }
