@@ -15,7 +15,7 @@ public struct DrillFile: Sendable {
 
     /// Which backup to restore.
     public struct Backup: Sendable {
-        /// `pg_dump` (logical) or `basebackup` (physical, with a WAL archive).
+        /// The source's name (`BackupSources`): `pg_dump`, `pg_dumpall`, `supabase_cli`, `basebackup`.
         public var format: String
         /// `file://` URL or path (relative to the drill file).
         public var location: String
@@ -53,8 +53,6 @@ public struct DrillFile: Sendable {
             public var data: String?
         }
 
-        /// True for `basebackup`.
-        public var isPhysical: Bool { format == "basebackup" }
         /// True when there is nothing to restore: an `external` server was restored by its provider.
         public var isNone: Bool { format == "none" }
     }
@@ -164,7 +162,7 @@ public enum DrillFileParser {
         } else {
             backup = try parseBackup(try root.required("backup"))
         }
-        if let recovery = root["recovery"], !backup.isPhysical {
+        if let recovery = root["recovery"], BackupSources.named(backup.format)?.recoversToTarget != true {
             throw recovery.error("recovery targets need a physical backup (backup.format: basebackup); a pg_dump restores to the moment it was taken")
         }
         var file = DrillFile(
@@ -179,52 +177,33 @@ public enum DrillFileParser {
     }
 
     static func parseBackup(_ node: YAMLValue) throws(ConfigError) -> DrillFile.Backup {
-        try node.rejectUnknownKeys(["format", "location", "metadata", "sha256", "size", "database", "wal_archive", "select", "content", "roles", "parts"])
         let format = try node["format"]?.string() ?? "pg_dump"
-        let formats = ["pg_dump", "pg_dumpall", "supabase_cli", "basebackup"]
-        guard formats.contains(format) else {
-            throw try node.required("format").error("unknown backup format '\(format)'; expected one of \(formats.joined(separator: ", "))")
+        guard let source = BackupSources.named(format) else {
+            throw try node.required("format").error("unknown backup format '\(format)'; expected one of \(BackupSources.formatNames.joined(separator: ", "))")
         }
-        if format != "basebackup" {
-            for key in ["wal_archive", "select"] {
-                if let value = node[key] { throw value.error("\(key) belongs to physical backups (format: basebackup)") }
+        if let mapping = node.mappingKeys {
+            for key in mapping where !BackupSources.commonKeys.contains(key) && !source.keys.contains(key) {
+                let owners = BackupSources.formats(reading: key)
+                guard !owners.isEmpty, let value = node[key] else { continue }
+                throw value.error(
+                    owners == ["basebackup"] ? "\(key) belongs to physical backups (format: basebackup)" : "\(key) belongs to format: \(owners.joined(separator: " or "))")
             }
         }
-        if let roles = node["roles"], format != "pg_dump" {
-            throw roles.error(
-                format == "supabase_cli" ? "the Supabase CLI's roles file is parts.roles" : format == "pg_dumpall" ? "a pg_dumpall file holds its roles itself" : "a physical backup holds its roles itself")
-        }
-        if let parts = node["parts"], format != "supabase_cli" { throw parts.error("parts belong to format: supabase_cli") }
-        if let archive = node["wal_archive"] { try validateLocation(try archive.string(), node: archive) }
-        let parts = try parseParts(node["parts"], format: format)
-        let location: String
-        if format == "supabase_cli", node["location"] == nil, let parts {
-            location = parts.schema
-        } else {
-            location = try node.required(
-                "location", hint: format == "supabase_cli" ? "the folder holding roles.sql, schema.sql and data.sql, or parts:" : "where the dump is, e.g. file:///backups/app.dump"
-            ).string()
-            try validateLocation(location, node: try node.required("location"))
-        }
+        try node.rejectUnknownKeys(Set(BackupSources.commonKeys + source.keys))
+        var backup = DrillFile.Backup(format: format, location: "")
         if let metadata = node["metadata"] { try validateLocation(try metadata.string(), node: metadata) }
-        var sha256: String?
+        backup.metadata = try node["metadata"]?.string()
         if let shaNode = node["sha256"] {
             let value = try shaNode.string().lowercased()
             guard value.count == 64, value.allSatisfy(\.isHexDigit) else { throw shaNode.error("expected 64 hex digits of SHA-256") }
-            sha256 = value
+            backup.sha256 = value
         }
-        var size: Int64?
         if let sizeNode = node["size"] {
             let value = try sizeNode.int()
             guard value >= 0 else { throw sizeNode.error("a size cannot be negative") }
-            size = Int64(value)
+            backup.size = Int64(value)
         }
-        var backup = DrillFile.Backup(
-            format: format, location: location, metadata: try node["metadata"]?.string(), sha256: sha256, size: size,
-            database: try node["database"]?.string(), walArchive: try node["wal_archive"]?.string(), select: try node["select"]?.string())
-        backup.roles = try node["roles"]?.string()
-        if let roles = node["roles"] { try validateLocation(try roles.string(), node: roles) }
-        backup.parts = parts
+        backup.database = try node["database"]?.string()
         if let contentNode = node["content"] {
             let text = try contentNode.string()
             guard let content = DeclaredContent(rawValue: text) else {
@@ -232,22 +211,13 @@ public enum DrillFileParser {
             }
             backup.content = content
         }
-        return backup
-    }
-
-    /// `parts: {roles, platform, schema, data}`; without it a supabase_cli backup's folder holds
-    /// the CLI's usual names (`roles.sql`, `schema.sql`, `data.sql`), filled in by the planner.
-    static func parseParts(_ node: YAMLValue?, format: String) throws(ConfigError) -> DrillFile.Backup.Parts? {
-        guard let node else { return nil }
-        try node.rejectUnknownKeys(["roles", "platform", "schema", "data"])
-        var paths: [String: String] = [:]
-        for key in ["roles", "platform", "schema", "data"] {
-            guard let value = node[key] else { continue }
-            try validateLocation(try value.string(), node: value)
-            paths[key] = try value.string()
+        try source.parse(node, format: format, into: &backup)
+        if backup.location.isEmpty {
+            let location = try node.required("location", hint: "where the dump is, e.g. file:///backups/app.dump").string()
+            try validateLocation(location, node: try node.required("location"))
+            backup.location = location
         }
-        let schema = try node.required("schema", hint: "the schema dump (supabase db dump -f schema.sql)").string()
-        return DrillFile.Backup.Parts(roles: paths["roles"], platform: paths["platform"], schema: schema, data: paths["data"])
+        return backup
     }
 
     static func validateLocation(_ location: String, node: YAMLValue) throws(ConfigError) {

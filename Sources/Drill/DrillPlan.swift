@@ -53,6 +53,8 @@ public struct ExternalServerPlan: Sendable {
 public struct DrillPlan: Sendable {
     /// The validated drill file.
     public var file: DrillFile
+    /// The source that planned the backup and restores it.
+    var source: any BackupSource
     /// Absolute path of the artifact (file or directory), read-only.
     public var artifactPath: String
     /// Metadata recorded at backup time, if any.
@@ -99,44 +101,13 @@ public struct DrillPlan: Sendable {
     }
 
     /// `pg_dump/custom`, `basebackup/tar`...
-    public var formatName: String {
-        switch backup {
-        case .logical(let plan):
-            if plan.inspection.format == .cluster { return "pg_dumpall" }
-            if plan.dataFile != nil || plan.platformFile != nil { return "supabase_cli (\(1 + plan.partFiles.count) files)" }
-            return "pg_dump/\(plan.inspection.format.rawValue)" + (plan.rolesFile == nil ? "" : " with a roles file")
-        case .physical(let plan):
-            if case .tar = plan.choice.backup.layout { return "basebackup/tar" }
-            return "basebackup/plain"
-        case .external: return "external (restored by its provider)"
-        }
-    }
+    public var formatName: String { source.formatName(self) }
 
     /// A human description for `restore-drill plan`.
     public var summary: String {
         var lines = ["Drill \(file.name) (\(file.path))"]
-        switch backup {
-        case .logical(let plan):
-            let inspection = plan.inspection
-            lines.append(
-                "  backup:    \(artifactPath) (\(inspection.format.rawValue) dump\(inspection.compression == .none ? "" : ", \(inspection.compression.rawValue)-compressed"))")
-        case .physical(let plan):
-            lines.append("  backup:    base backup \(plan.choice.backup.name) of \(plan.catalog.count) in \(file.backup.location)")
-            lines.append("  chosen:    \(plan.choice.reason)")
-            lines.append("  starts at: \(plan.choice.backup.label.startLSN) on timeline \(plan.choice.backup.label.timeline)\(plan.choice.backup.stopLSN.map { ", consistent at \($0)" } ?? "")")
-            lines.append("  target:    \(plan.target)\(plan.target.kind == .latest || plan.target.kind == .immediate ? "" : (plan.target.inclusive ? " (inclusive)" : " (exclusive)"))")
-            let preflight = plan.preflight
-            lines.append(
-                "  WAL:       \(preflight.first) … \(preflight.last): \(preflight.segmentCount) segment(s), \(ByteCount(preflight.bytesToFetch)) to fetch from \(plan.archive.directory)")
-            if preflight.missing.isEmpty {
-                lines.append("             every segment in that range is in the archive")
-            } else {
-                lines.append("             MISSING: \(preflight.missing.prefix(5).map(\.description).joined(separator: ", "))\(preflight.missing.count > 5 ? " and \(preflight.missing.count - 5) more" : "")")
-            }
-            lines.append("  to replay: about \(ByteCount(Int64(preflight.segmentCount) * Int64(WALSegmentName.defaultSegmentSize))) of WAL after restoring \(ByteCount(plan.choice.backup.size))")
-        case .external(let plan):
-            lines.append("  server:    external \(plan.connection) (PostgreSQL \(plan.serverVersion)), restored by its provider: the drill only checks it")
-        }
+        let sourceLines = source.summaryLines(self)
+        lines += sourceLines.backup
         lines += [
             "  recorded:  " + (expectedSHA256.map { "sha256 \($0)" } ?? "no checksum recorded (run: restore-drill record ARTIFACT)")
                 + (expectedSize.map { ", \(ByteCount($0))" } ?? "") + (metadataPath.map { " from \($0)" } ?? ""),
@@ -144,20 +115,7 @@ public struct DrillPlan: Sendable {
             "  source:    PostgreSQL " + (sourceServerVersion ?? "unknown version"),
             "  server:    PostgreSQL \(serverBinaries.version) from \(serverBinaries.directory) via \(file.postgres.provisioner), as OS user \(OSUser.isRoot ? file.postgres.osUser : OSUser.current.name)",
         ]
-        if let logical {
-            if logical.inspection.format == .cluster {
-                lines.append("  restore:   every database and role of the cluster with psql; checks in database \(file.backup.database ?? "the dump's one database (postgres when it has several)")")
-            } else if let created = logical.inspection.header.createsDatabase {
-                lines.append("  restore:   with psql into database \(created), which the dump creates")
-            } else {
-                lines.append("  restore:   into database \(database) with \(logical.inspection.format.usesPgRestore ? "pg_restore (\(logical.inspection.format.supportsParallelRestore ? jobs : 1) job(s))" : "psql")")
-            }
-            for (label, path) in [("roles", logical.rolesFile), ("platform", logical.platformFile), ("data", logical.dataFile)] {
-                if let path { lines.append("  \(label):\(String(repeating: " ", count: max(1, 10 - label.count)))\(path)") }
-            }
-        } else {
-            lines.append("  checks in: database \(database)")
-        }
+        lines += sourceLines.restore
         lines += [
             "  targets:   RPO \(DrillDuration.format(file.targets.rpo)), RTO \(DrillDuration.format(file.targets.rto))",
             "  checks:    \(checks.count)" + (checks.isEmpty ? " (none: the drill only proves the restore runs)" : ""),

@@ -10,19 +10,15 @@ import Restore
 public enum DrillPlanner {
     /// Plans a drill. Throws `ConfigError`, `SecretError` or `SelectionError` (exit 2), `RestoreError` or `ProvisionError`.
     public static func plan(_ file: DrillFile, options: DrillOptions) async throws -> (DrillPlan, resolved: ResolvedVariables) {
-        if options.targetOverride != nil && !file.backup.isPhysical {
+        let source = BackupSources.source(for: file)
+        if options.targetOverride != nil && !source.recoversToTarget {
             throw ConfigError(
                 file: file.path,
                 message: file.postgres.isExternal
                     ? "--target-* options need a physical backup; this drill checks an external server the provider restored"
                     : "--target-* options need a physical backup (backup.format: basebackup); this drill restores a pg_dump")
         }
-        let backup: PlannedBackup
-        if file.postgres.isExternal {
-            backup = try await ExternalPlanning.plan(file)
-        } else {
-            backup = file.backup.isPhysical ? try await planPhysical(file, options: options) : try await planLogical(file)
-        }
+        let backup = try await source.plan(file, options: options)
         let binaries: ServerBinaries
         if file.postgres.isExternal {
             binaries = try await ExternalPlanning.clientBinaries(major: backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
@@ -45,7 +41,7 @@ public enum DrillPlanner {
         leftOut += checks.filter { needServices[$0.id] != nil }
         checks.removeAll { needServices[$0.id] != nil }
         var plan = DrillPlan(
-            file: file, artifactPath: backup.artifactPath, metadata: backup.metadata, metadataPath: backup.metadataPath,
+            file: file, source: backup.source, artifactPath: backup.artifactPath, metadata: backup.metadata, metadataPath: backup.metadataPath,
             backup: backup.plan, expectedSize: backup.expectedSize, expectedSHA256: backup.expectedSHA256,
             backupCreatedAt: backup.createdAt, sourceServerVersion: backup.sourceVersion, majorVersion: backup.majorVersion,
             serverBinaries: binaries, database: backup.database, checks: checks, checksLeftOut: leftOut, reportsDirectory: reportsDirectory(file, options: options),
@@ -56,6 +52,8 @@ public enum DrillPlanner {
 
     /// What planning learned about the backup itself.
     struct PlannedBackup {
+        /// The source that planned it (and restores it).
+        var source: any BackupSource
         var artifactPath: String
         var metadata: BackupMetadata?
         var metadataPath: String?
@@ -66,119 +64,6 @@ public enum DrillPlanner {
         var sourceVersion: String?
         var majorVersion: Int
         var database: String
-    }
-
-    static func planLogical(_ file: DrillFile) async throws -> PlannedBackup {
-        var logicalPlan = LogicalBackupPlan(inspection: ArtifactInspection(compression: .none, format: .plain, header: DumpHeader()))
-        var artifactPath = resolvePath(file.backup.location, base: file.baseDirectory)
-        if file.backup.format == "supabase_cli" {
-            let parts = try supabaseParts(file, location: artifactPath)
-            artifactPath = parts.schema
-            logicalPlan.rolesFile = parts.roles
-            logicalPlan.platformFile = parts.platform
-            logicalPlan.dataFile = parts.data
-        } else {
-            logicalPlan.rolesFile = file.backup.roles.map { resolvePath($0, base: file.baseDirectory) }
-        }
-        guard FileManager.default.fileExists(atPath: artifactPath) else {
-            throw RestoreError(
-                .failure, step: "fetch",
-                "the backup artifact \(artifactPath) does not exist (backup.location in \(file.path)). The backup was not written, or was moved or deleted.")
-        }
-        for part in logicalPlan.partFiles where !FileManager.default.fileExists(atPath: part) {
-            throw RestoreError(
-                .failure, step: "fetch", "\(part), a file of this backup named in \(file.path), does not exist. The backup is incomplete, or was moved.")
-        }
-        let (metadata, metadataPath) = try loadMetadata(file, artifactPath: artifactPath)
-        let (expectedSize, expectedSHA256) = try expectations(file, metadata: metadata, metadataPath: metadataPath)
-        let inspection: ArtifactInspection
-        if let metadata, metadata.serverVersion != nil, let format = metadata.dumpFormat {
-            var header = DumpHeader(serverVersion: metadata.serverVersion, database: metadata.database, createdAt: metadata.createdAt)
-            // Whether a plain dump makes its own database is in its text, not in the sidecar.
-            if format == .plain { header.createsDatabase = try await DumpInspector.plainHeader(path: artifactPath, compression: metadata.compression).createsDatabase }
-            inspection = ArtifactInspection(compression: metadata.compression, format: format, header: header)
-        } else {
-            inspection = try await DumpInspector.inspect(path: artifactPath, pgRestore: await anyPgRestore())
-        }
-        if file.backup.format == "pg_dumpall", inspection.format != .cluster {
-            throw RestoreError(
-                .failure, step: "format",
-                "backup.format is pg_dumpall, but \(artifactPath) is a pg_dump \(inspection.format.rawValue) dump, not a pg_dumpall file; set format: pg_dump")
-        }
-        if file.backup.format == "supabase_cli", inspection.format != .plain {
-            throw RestoreError(.failure, step: "format", "\(artifactPath), the schema part of a supabase_cli backup, is not a plain SQL dump (\(inspection.format.rawValue))")
-        }
-        logicalPlan.inspection = inspection
-        let sourceVersion = inspection.header.serverVersion
-        guard let major = file.postgres.version ?? sourceVersion.map(ServerBinaries.majorVersion(of:)) else {
-            throw ConfigError(
-                file: file.path,
-                message: "cannot tell which PostgreSQL version the backup needs (no metadata, no version in the dump header); set postgres.version")
-        }
-        return PlannedBackup(
-            artifactPath: artifactPath, metadata: metadata, metadataPath: metadataPath,
-            plan: .logical(logicalPlan), expectedSize: expectedSize, expectedSHA256: expectedSHA256,
-            createdAt: metadata?.createdAt ?? inspection.header.createdAt, sourceVersion: sourceVersion, majorVersion: major,
-            database: file.backup.database ?? inspection.header.database ?? inspection.header.createsDatabase ?? metadata?.database
-                ?? (file.backup.format == "supabase_cli" || inspection.format == .cluster ? "postgres" : "restored"))
-    }
-
-    /// The files of a supabase_cli backup: `parts:` (against the drill file), else the CLI's
-    /// usual names in the `location` folder (data.sql and roles.sql only when they are there).
-    static func supabaseParts(_ file: DrillFile, location: String) throws -> (roles: String?, platform: String?, schema: String, data: String?) {
-        if let parts = file.backup.parts {
-            let resolve = { (path: String) in resolvePath(path, base: file.baseDirectory) }
-            return (parts.roles.map(resolve), parts.platform.map(resolve), resolve(parts.schema), parts.data.map(resolve))
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ConfigError(
-                file: file.path,
-                message: "a supabase_cli backup's location is the folder holding roles.sql, schema.sql and data.sql (\(location) is not a folder); or name each file in backup.parts")
-        }
-        let present = { (name: String) -> String? in
-            let path = location + "/" + name
-            return FileManager.default.fileExists(atPath: path) ? path : nil
-        }
-        return (present("roles.sql"), present("platform.sql"), location + "/schema.sql", present("data.sql"))
-    }
-
-    static func planPhysical(_ file: DrillFile, options: DrillOptions) async throws -> PlannedBackup {
-        let location = resolvePath(file.backup.location, base: file.baseDirectory)
-        guard FileManager.default.fileExists(atPath: location) else {
-            throw RestoreError(.failure, step: "fetch", "the base backup location \(location) does not exist (backup.location in \(file.path))")
-        }
-        if !file.postgres.preload.isEmpty {
-            throw ConfigError(
-                file: file.path,
-                message:
-                    "postgres.preload is for logical restores; a physical restore keeps production's shared_preload_libraries (those not installed here are dropped) and allows schedulers among them with recovery.allow_preload: [\(file.postgres.preload.joined(separator: ", "))]")
-        }
-        guard let archiveLocation = file.backup.walArchive else {
-            throw ConfigError(file: file.path, message: "backup.wal_archive is required for a physical backup: recovery reads WAL from it")
-        }
-        let archive = try WALArchive.list(directory: resolvePath(archiveLocation, base: file.baseDirectory))
-        let catalog = try await BaseBackupCatalog.discover(location: location, archive: archive)
-        let target = options.targetOverride.map {
-            RecoveryTarget(kind: $0, inclusive: file.recovery.target.inclusive, timeline: file.recovery.target.timeline)
-        } ?? file.recovery.target
-        let choice = try BackupSelection.choose(catalog, for: target, named: file.backup.select)
-        let chosen = choice.backup
-        let preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
-        let metadataPath = file.backup.metadata.map { resolvePath($0, base: file.baseDirectory) } ?? BackupMetadata.sidecarPath(for: chosen.directory)
-        let metadata = FileManager.default.fileExists(atPath: metadataPath) ? try BackupMetadata.load(path: metadataPath) : nil
-        if catalog.count > 1, file.backup.sha256 != nil || file.backup.size != nil {
-            throw ConfigError(
-                file: file.path,
-                message: "backup.sha256/size name one artifact, but \(location) holds \(catalog.count) base backups; record each with restore-drill record DIR instead")
-        }
-        let (expectedSize, expectedSHA256) = try expectations(file, metadata: metadata, metadataPath: metadataPath)
-        return PlannedBackup(
-            artifactPath: chosen.directory, metadata: metadata, metadataPath: metadata == nil ? nil : metadataPath,
-            plan: .physical(PhysicalBackupPlan(catalog: catalog, choice: choice, archive: archive, preflight: preflight, target: target)),
-            expectedSize: expectedSize, expectedSHA256: expectedSHA256, createdAt: chosen.stopTime ?? chosen.label.startTime,
-            sourceVersion: String(chosen.majorVersion), majorVersion: file.postgres.version ?? chosen.majorVersion,
-            database: file.backup.database ?? "postgres")
     }
 
     /// `--reports` (relative to the current directory), else the drill file's `reports.dir`

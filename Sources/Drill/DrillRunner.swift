@@ -102,12 +102,7 @@ public struct DrillRunner: Sendable {
             state.verification = verification
         }
 
-        let server: any ProvisionedServer
-        switch plan.backup {
-        case .logical(let logical): server = try await restoreLogical(plan, logical, recorder: recorder, state: &state)
-        case .physical(let physical): server = try await restorePhysical(plan, physical, recorder: recorder, state: &state)
-        case .external(let external): server = try await connectExternal(plan, external, recorder: recorder, state: &state)
-        }
+        let server = try await plan.source.restore(plan, runner: self, recorder: recorder, state: &state)
 
         // A dump that made its own database (pg_dump --create, pg_dumpall) is checked there,
         // unless the drill file names the database.
@@ -150,13 +145,7 @@ public struct DrillRunner: Sendable {
         context.drillEnvironment["DRILL_FILE_DIR"] = plan.file.baseDirectory
         context.drillEnvironment["DRILL_PG_BIN_DIR"] = server.binaries.directory
         context.drillEnvironment["DRILL_BACKUP_PATH"] = plan.artifactPath
-        switch plan.backup {
-        case .logical(let logical):
-            context.drillEnvironment["DRILL_BACKUP_FORMAT"] = logical.inspection.format.rawValue
-            context.drillEnvironment["DRILL_BACKUP_COMPRESSION"] = logical.inspection.compression.rawValue
-        case .physical: context.drillEnvironment["DRILL_BACKUP_FORMAT"] = "basebackup"
-        case .external: context.drillEnvironment["DRILL_BACKUP_FORMAT"] = "external"
-        }
+        context.drillEnvironment.merge(plan.source.checkEnvironment(plan)) { $1 }
         if let section = plan.file.objects {
             if section.spec.url.hasPrefix("s3://") {
                 context.drillEnvironment["DRILL_OBJECTS_BUCKET"] = String(section.spec.url.dropFirst(5).prefix { $0 != "/" })
@@ -228,20 +217,12 @@ public struct DrillRunner: Sendable {
         case nil:
             suite.cases.append(ReportCase(name: "sha256 matches the recorded checksum", status: .skipped, message: "no checksum was recorded for this backup (restore-drill record ARTIFACT writes one)", output: actual.sha256))
         }
-        if let physical = plan.physical {
-            suite.cases.append(WALContinuity.reportCase(physical))
-            suite.cases.append(try await WALContinuity.accessCase(physical, osUser: plan.file.postgres.osUser))
-            suite.cases.append(try await WALContinuity.recordsCase(physical, binaries: plan.serverBinaries, osUser: plan.file.postgres.osUser))
-        }
+        suite.cases += try await plan.source.verifyCases(plan)
         return verification
     }
 
     /// Folders of the backup that the reports must stay out of.
-    static func sources(of plan: DrillPlan) -> [String] {
-        var sources = [plan.artifactPath]
-        if let physical = plan.physical { sources += [physical.archive.directory, physical.choice.backup.directory] }
-        return sources
-    }
+    static func sources(of plan: DrillPlan) -> [String] { plan.source.backupFolders(plan) }
 
     /// Unwinds the drill's teardown stack (outside cancellation) into the teardown suite.
     private func tearDown(_ stack: TeardownStack, recorder: PhaseRecorder) async {

@@ -57,6 +57,9 @@ public struct YAMLValue {
     /// True when the node is a mapping.
     public var isMapping: Bool { node.mapping != nil }
 
+    /// A mapping's keys in the order written; nil for any other node.
+    public var mappingKeys: [String]? { node.mapping.map { $0.map { $0.key.string ?? "" } } }
+
     /// True when the node is a sequence.
     public var isSequence: Bool { node.sequence != nil }
 

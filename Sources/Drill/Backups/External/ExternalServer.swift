@@ -7,7 +7,7 @@ import Reports
 /// Planning a drill of an external server (a managed instance the provider restored): the DSN
 /// is resolved, its hosts checked against `allow_hosts`, the server reached for its version.
 enum ExternalPlanning {
-    static func plan(_ file: DrillFile) async throws -> DrillPlanner.PlannedBackup {
+    static func plan(_ file: DrillFile, source: ExternalSource) async throws -> DrillPlanner.PlannedBackup {
         guard let reference = file.postgres.dsn.flatMap(SecretReference.parse) else {
             throw ConfigError(file: file.path, message: "postgres.dsn must be a reference (env:, file:, command:)")
         }
@@ -41,7 +41,7 @@ enum ExternalPlanning {
             connection.options["options"] = options.joined(separator: " ")
         }
         return DrillPlanner.PlannedBackup(
-            artifactPath: "", metadata: nil, metadataPath: nil,
+            source: source, artifactPath: "", metadata: nil, metadataPath: nil,
             plan: .external(ExternalServerPlan(connection: connection, serverVersion: version)), expectedSize: nil, expectedSHA256: nil,
             createdAt: nil, sourceVersion: version, majorVersion: number / 10000, database: connection.database)
     }
