@@ -30,8 +30,12 @@ public struct DrillFile: Sendable {
         public var database: String?
         /// Physical: the WAL archive folder.
         public var walArchive: String?
-        /// Physical: force one base backup of the catalog by folder name.
-        public var select: String?
+        /// Which of several backups to drill (`latest` when nil).
+        public var select: BackupChoiceRule?
+        /// How an encrypted artifact is decrypted.
+        var encryption: ArtifactDecryption?
+        /// How to reach an `s3://` location.
+        var s3 = S3Settings()
         /// What the backup holds on purpose; a backup that holds less than this fails.
         public var content: DeclaredContent = .full
         /// `roles`: a roles file (`pg_dumpall --roles-only`) applied before the dump.
@@ -189,7 +193,7 @@ public enum DrillFileParser {
                     owners == ["basebackup"] ? "\(key) belongs to physical backups (format: basebackup)" : "\(key) belongs to format: \(owners.joined(separator: " or "))")
             }
         }
-        try node.rejectUnknownKeys(Set(BackupSources.commonKeys + source.keys))
+        try node.rejectUnknownKeys(Set(BackupSources.commonKeys + source.keys + S3Settings.keys))
         var backup = DrillFile.Backup(format: format, location: "")
         if let metadata = node["metadata"] { try validateLocation(try metadata.string(), node: metadata) }
         backup.metadata = try node["metadata"]?.string()
@@ -211,21 +215,60 @@ public enum DrillFileParser {
             }
             backup.content = content
         }
+        if let selectNode = node["select"] { backup.select = try parseSelect(selectNode) }
+        if let encryption = node["encryption"] { backup.encryption = try ArtifactDecryption.parse(encryption) }
+        if !source.readsS3, let key = S3Settings.keys.first(where: { node[$0] != nil }) {
+            throw node[key]!.error("\(key) is for an s3:// backup.location; format: \(format) reads local files")
+        }
+        backup.s3 = try S3Settings.parse(node, baseDirectory: (node.file as NSString).deletingLastPathComponent)
         try source.parse(node, format: format, into: &backup)
         if backup.location.isEmpty {
             let location = try node.required("location", hint: "where the dump is, e.g. file:///backups/app.dump").string()
-            try validateLocation(location, node: try node.required("location"))
+            if location.hasPrefix("s3://"), !source.readsS3 {
+                throw try node.required("location").error(
+                    "format: \(format) reads local folders; fetch the base backup and its WAL archive first (an s3:// base backup is not a source yet)")
+            }
+            try validateLocation(location, node: try node.required("location"), allowS3: source.readsS3)
             backup.location = location
         }
         return backup
     }
 
-    static func validateLocation(_ location: String, node: YAMLValue) throws(ConfigError) {
+    /// `backup.select`: `latest`, a name, `{latest_within: 7d}` or `{random_within: 30d, seed: 42}`.
+    static func parseSelect(_ node: YAMLValue) throws(ConfigError) -> BackupChoiceRule {
+        guard node.isMapping else {
+            let text = try node.string()
+            return text == "latest" ? .latest : .named(text)
+        }
+        try node.rejectUnknownKeys(["latest_within", "random_within", "seed"])
+        if let window = node["latest_within"] {
+            if let other = node["random_within"] ?? node["seed"] { throw other.error("latest_within takes no \(node["seed"] != nil ? "seed" : "random_within")") }
+            return .latestWithin(try window.duration())
+        }
+        guard let window = node["random_within"] else {
+            throw node.error("expected latest, a backup's name, {latest_within: 7d} or {random_within: 30d, seed: 42}")
+        }
+        var seed: UInt64?
+        if let seedNode = node["seed"] {
+            let value = try seedNode.int()
+            guard value > 0 else { throw seedNode.error("a seed is a whole number above 0") }
+            seed = UInt64(value)
+        }
+        return .randomWithin(try window.duration(), seed: seed)
+    }
+
+    /// Local paths, `file://` URLs and `s3://` URLs are locations; `s3://` only where `allowS3`.
+    static func validateLocation(_ location: String, node: YAMLValue, allowS3: Bool = false) throws(ConfigError) {
         if location.hasPrefix("s3://") {
-            throw node.error("s3:// backup locations are not supported by this version yet; use file:// or a path (copy the artifact locally first)")
+            guard allowS3 else {
+                throw node.error("this key takes a local path or file:// URL; s3:// is for backup.location (copy this file locally, or keep it beside the artifact in the bucket)")
+            }
+            let rest = location.dropFirst(5)
+            if rest.isEmpty || rest.hasPrefix("/") { throw node.error("'\(location)' names no bucket: write s3://BUCKET/KEY, s3://BUCKET/PREFIX/ or s3://BUCKET/PREFIX/*.dump") }
+            return
         }
         if let scheme = location.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression), !location.hasPrefix("file://") {
-            throw node.error("unsupported location scheme '\(location[scheme])'; use file:// or a path")
+            throw node.error("unsupported location scheme '\(location[scheme])'; use a path, file:// or s3://")
         }
     }
 

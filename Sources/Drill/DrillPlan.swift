@@ -16,6 +16,11 @@ public struct LogicalBackupPlan: Sendable {
     public var platformFile: String? = nil
     /// A supabase_cli backup's data part: absolute.
     public var dataFile: String? = nil
+    /// Where the artifact was found and how it was chosen, for a location that is a bucket, a
+    /// glob or an encrypted file.
+    var located: LocatedBackup? = nil
+    /// True until the fetched copy was inspected (the plan came from the metadata).
+    var inspectedAfterFetch = false
 
     /// Every file of the backup besides the artifact itself.
     public var partFiles: [String] { [rolesFile, platformFile, dataFile].compactMap { $0 } }
@@ -99,6 +104,9 @@ public struct DrillPlan: Sendable {
         if case .physical(let plan) = backup { return plan }
         return nil
     }
+
+    /// Where the backup lives (`s3://bucket/key`, or its path); the artifact path may be a fetched copy.
+    public var sourceLocation: String { logical?.located?.url ?? artifactPath }
 
     /// `pg_dump/custom`, `basebackup/tar`...
     public var formatName: String { source.formatName(self) }

@@ -72,7 +72,13 @@ public struct DrillRunner: Sendable {
                 suite.cases.append(
                     ReportCase(name: "what dead drills left behind was removed", status: .passed, output: swept.joined(separator: "\n")))
             }
-            suite.cases.append(ReportCase(name: "backup found", status: .passed, output: "\(result.0.artifactPath) (\(result.0.formatName))"))
+            suite.cases.append(ReportCase(name: "backup found", status: .passed, output: "\(result.0.sourceLocation) (\(result.0.formatName))"))
+            if let located = result.0.logical?.located, let choice = located.choice {
+                suite.cases.append(
+                    ReportCase(
+                        name: "backup chosen (\((file.backup.select ?? .latest).description))", status: .passed,
+                        output: "\(located.artifact.name) of \(located.candidates) in \(file.backup.location): \(choice.reason)"))
+            }
             if let physical = result.0.physical {
                 suite.cases.append(
                     ReportCase(
@@ -95,11 +101,19 @@ public struct DrillRunner: Sendable {
         }
         state.plan = plan
 
+        let fetched = try await fetchArtifact(&plan, recorder: recorder, state: &state)
+        state.plan = plan
         if case .external = plan.backup {} else {
             let verification = try await recorder.phase("verify") { suite in
-                try await verify(plan, suite: &suite)
+                let verification = try await verify(plan, fetched: fetched, suite: &suite)
+                // A fetched copy is read only once it proved to be the recorded, decryptable artifact.
+                if fetched != nil, !suite.cases.contains(where: { $0.status == .failed || $0.status == .error }) {
+                    try await plan.source.inspectFetched(&plan, suite: &suite)
+                }
+                return verification
             }
             state.verification = verification
+            state.plan = plan
         }
 
         let server = try await plan.source.restore(plan, runner: self, recorder: recorder, state: &state)
@@ -185,15 +199,21 @@ public struct DrillRunner: Sendable {
         }
     }
 
-    private func verify(_ plan: DrillPlan, suite: inout ReportSuite) async throws -> ArtifactVerification {
+    private func verify(_ plan: DrillPlan, fetched: ArtifactFetch.Outcome?, suite: inout ReportSuite) async throws -> ArtifactVerification {
         let start = ContinuousClock.now
         let counter = ByteCounter()
         let total = plan.expectedSize
-        let verification = try await ArtifactVerifier.verify(
-            path: plan.artifactPath, expectedSize: plan.expectedSize, expectedSHA256: plan.expectedSHA256
-        ) { bytes in
-            let done = counter.add(bytes)
-            progress.detail("sha256: \(ByteCount(done))\(total.map { " of \(ByteCount($0))" } ?? "")")
+        let verification: ArtifactVerification
+        if let fetched {
+            // Hashed as it was fetched: the stored bytes, before decryption.
+            verification = ArtifactVerification(actual: fetched.stored, expectedSize: plan.expectedSize, expectedSHA256: plan.expectedSHA256)
+        } else {
+            verification = try await ArtifactVerifier.verify(
+                path: plan.artifactPath, expectedSize: plan.expectedSize, expectedSHA256: plan.expectedSHA256
+            ) { bytes in
+                let done = counter.add(bytes)
+                progress.detail("sha256: \(ByteCount(done))\(total.map { " of \(ByteCount($0))" } ?? "")")
+            }
         }
         let seconds = (ContinuousClock.now - start).seconds
         let actual = verification.actual
@@ -213,10 +233,11 @@ public struct DrillRunner: Sendable {
             suite.cases.append(
                 ReportCase(
                     name: "sha256 matches the recorded checksum", status: .failed, seconds: seconds,
-                    message: "sha256 of \(plan.artifactPath) is \(actual.sha256), but \(verification.expectedSHA256!) was recorded: the artifact changed since it was recorded. Nothing was restored."))
+                    message: "sha256 of \(plan.sourceLocation) is \(actual.sha256), but \(verification.expectedSHA256!) was recorded: the artifact changed since it was recorded. Nothing was restored."))
         case nil:
             suite.cases.append(ReportCase(name: "sha256 matches the recorded checksum", status: .skipped, message: "no checksum was recorded for this backup (restore-drill record ARTIFACT writes one)", output: actual.sha256))
         }
+        if let fetched, let decrypted = Self.decryptionCase(fetched, plan: plan, storedMatches: verification.passed) { suite.cases.append(decrypted) }
         suite.cases += try await plan.source.verifyCases(plan)
         return verification
     }

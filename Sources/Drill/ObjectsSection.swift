@@ -36,32 +36,12 @@ public struct ObjectsSection: Sendable {
 enum ObjectsParsing {
     static func parse(_ node: YAMLValue?, baseDirectory: String) throws(ConfigError) -> ObjectsSection? {
         guard let node else { return nil }
-        try node.rejectUnknownKeys([
-            "store", "endpoint", "region", "addressing", "ca_bundle", "access_key", "secret_key", "session_token", "manifest", "catalog",
-            "orphans", "parallel", "materialize",
-        ])
+        try node.rejectUnknownKeys(Set(["store", "manifest", "catalog", "orphans", "parallel", "materialize"] + S3Settings.keys))
         let storeNode = try node.required("store", hint: "s3://BUCKET[/PREFIX] or file:///FOLDER")
         var url = try storeNode.string()
         if !url.contains("://") && !url.hasPrefix("/") { url = ((baseDirectory + "/" + url) as NSString).standardizingPath }
-        var addressing = S3Location.Addressing.path
-        if let value = node["addressing"] {
-            guard let parsed = S3Location.Addressing(rawValue: try value.string()) else { throw value.error("expected path or virtual-host") }
-            addressing = parsed
-        }
-        var references: [String: String] = [:]
-        for key in ["access_key", "secret_key", "session_token"] {
-            guard let value = node[key] else { continue }
-            let text = try value.string()
-            guard SecretReference.parse(text) != nil else {
-                throw value.error("give \(key) by reference: env:NAME, file:PATH or command:CMD (never the value)")
-            }
-            references[key] = text
-        }
-        let caBundle = try node["ca_bundle"]?.string()
-        let spec = ObjectStoreSpec(
-            url: url, endpoint: try node["endpoint"]?.string(), region: try node["region"]?.string(), addressing: addressing,
-            caBundle: caBundle.map { absolute($0, baseDirectory) }, accessKey: references["access_key"],
-            secretKey: references["secret_key"], sessionToken: references["session_token"])
+        var spec = try S3Settings.parse(node, baseDirectory: baseDirectory).spec
+        spec.url = url
         if let problem = spec.problem { throw storeNode.error(problem) }
         var catalog: ObjectsSection.Catalog?
         if let catalogNode = node["catalog"] {

@@ -14,9 +14,19 @@ public struct PlanSummary: Encodable, Sendable {
         var sourceVersion: String?
         /// Every file of the backup besides the artifact (a roles file, the CLI's other parts).
         var parts: [String]
+        /// How it was chosen among several (`backup.select`), when the location names several.
+        var selection: Selection?
+
+        struct Selection: Encodable, Sendable {
+            var rule: String
+            var candidates: Int
+            var chosen: String
+            var reason: String
+            var seed: UInt64?
+        }
 
         enum CodingKeys: String, CodingKey {
-            case location, format, sha256, size, createdAt = "created_at", metadata, sourceVersion = "source_version", parts
+            case location, format, sha256, size, createdAt = "created_at", metadata, sourceVersion = "source_version", parts, selection
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -29,6 +39,7 @@ public struct PlanSummary: Encodable, Sendable {
             try container.encode(metadata, forKey: .metadata)
             try container.encode(sourceVersion, forKey: .sourceVersion)
             try container.encode(parts, forKey: .parts)
+            try container.encode(selection, forKey: .selection)
         }
     }
 
@@ -101,9 +112,16 @@ public struct PlanSummary: Encodable, Sendable {
     public init(_ plan: DrillPlan) {
         drill = plan.file.name
         backup = Backup(
-            location: plan.artifactPath, format: plan.formatName, sha256: plan.expectedSHA256, size: plan.expectedSize,
+            location: plan.sourceLocation, format: plan.formatName, sha256: plan.expectedSHA256, size: plan.expectedSize,
             createdAt: plan.backupCreatedAt.map(TimestampText.iso), metadata: plan.metadataPath, sourceVersion: plan.sourceServerVersion,
-            parts: plan.logical?.partFiles ?? [])
+            parts: plan.logical?.partFiles ?? [],
+            selection: plan.logical?.located.flatMap { located in
+                located.choice.map {
+                    Backup.Selection(
+                        rule: (plan.file.backup.select ?? .latest).description, candidates: located.candidates, chosen: located.url, reason: $0.reason,
+                        seed: $0.seed)
+                }
+            })
         server = Server(
             major: plan.majorVersion, version: plan.serverBinaries.version, binDirectory: plan.serverBinaries.directory,
             provisioner: plan.file.postgres.provisioner, database: plan.database)

@@ -12,7 +12,7 @@ enum ReportBuilder {
         let finishedAt = Date()
         let backupAge = Measurement.backupAge(plan: plan, startedAt: startedAt)
         let backup = DrillReport.Backup(
-            location: plan?.artifactPath ?? state.file?.backup.location ?? "unknown",
+            location: plan?.sourceLocation ?? state.file?.backup.location ?? "unknown",
             sha256: state.verification?.actual.sha256 ?? plan?.expectedSHA256,
             size: state.verification?.actual.size.bytes ?? plan?.expectedSize,
             format: plan?.formatName ?? state.file?.backup.format ?? "unknown",

@@ -24,7 +24,8 @@ public struct OSUser: Sendable, Equatable, CustomStringConvertible {
         return OSUser(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
     }
 
-    static func lookup(uid: uid_t) -> OSUser? {
+    /// The account with `uid`, or nil.
+    public static func lookup(uid: uid_t) -> OSUser? {
         guard let entry = getpwuid(uid) else { return nil }
         return OSUser(name: String(cString: entry.pointee.pw_name), uid: uid, gid: entry.pointee.pw_gid)
     }

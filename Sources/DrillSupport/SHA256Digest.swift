@@ -49,6 +49,12 @@ public struct ContentDigest: Sendable, Equatable {
     /// Lowercase hex SHA-256.
     public var sha256: String
 
+    /// A measured size and digest.
+    public init(size: ByteCount, sha256: String) {
+        self.size = size
+        self.sha256 = sha256
+    }
+
     /// Hashes a file, or a directory as the SHA-256 of its sorted `sha256  relative/path` lines
     /// (the `sha256sum` format), so a pg_dump directory archive has one checksum too.
     /// Files are opened read-only; reading runs off the cooperative pool and stops on cancellation.

@@ -10,6 +10,13 @@ public struct ArtifactVerification: Sendable {
     /// Recorded SHA-256, if any.
     public var expectedSHA256: String?
 
+    /// Compares what was measured with what was recorded.
+    public init(actual: ContentDigest, expectedSize: Int64?, expectedSHA256: String?) {
+        self.actual = actual
+        self.expectedSize = expectedSize
+        self.expectedSHA256 = expectedSHA256
+    }
+
     /// nil when nothing was recorded.
     public var sizeMatches: Bool? { expectedSize.map { $0 == actual.size.bytes } }
     /// nil when nothing was recorded.

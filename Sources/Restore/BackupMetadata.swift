@@ -66,6 +66,11 @@ public struct BackupMetadata: Sendable, Codable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, message: "the backup metadata file cannot be read")
         }
+        return try decode(data, from: path)
+    }
+
+    /// Decodes metadata read from `source` (a path or URL, for messages).
+    public static func decode(_ data: Data, from path: String) throws(ConfigError) -> BackupMetadata {
         do {
             return try JSONDecoder.drill.decode(BackupMetadata.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {

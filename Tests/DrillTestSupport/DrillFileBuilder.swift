@@ -4,6 +4,8 @@ import Foundation
 public struct DrillFileBuilder: Sendable {
     public var name = "test-drill"
     public var artifact: String
+    /// `backup.location` when it is not the artifact's path (an `s3://` URL, a glob).
+    public var location: String?
     public var rpo = "24h"
     public var rto = "15m"
     public var backupExtra: [String] = []
@@ -24,7 +26,7 @@ public struct DrillFileBuilder: Sendable {
 
     /// The YAML text.
     public var yaml: String {
-        var lines = ["name: \(name)", "targets:", "  rpo: \(rpo)", "  rto: \(rto)", "backup:", "  format: pg_dump", "  location: file://\(artifact)"]
+        var lines = ["name: \(name)", "targets:", "  rpo: \(rpo)", "  rto: \(rto)", "backup:", "  format: pg_dump", "  location: \(location ?? "file://" + artifact)"]
         lines += backupExtra.map { "  " + $0 }
         lines += ["postgres:", "  provisioner: pg_ctl"] + postgresExtra.map { "  " + $0 }
         lines += ["variables:"] + variables.map { "  " + $0 }

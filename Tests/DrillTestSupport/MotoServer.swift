@@ -29,8 +29,10 @@ public final class MotoServer: Sendable {
 
     /// Runs `body` with a fresh server. `authActions`: moto checks signatures after that many
     /// unauthenticated requests (INITIAL_NO_AUTH_ACTION_COUNT), enough to create an IAM user.
-    public static func with<T: Sendable>(authActions: Int? = nil, _ body: (MotoServer) async throws -> T) async throws -> T {
-        let server = try await start(authActions: authActions)
+    /// `recording`: moto writes every request it answers to that file, one JSON line each
+    /// (MOTO_ENABLE_RECORDING), so a test can count the writes that reached the store.
+    public static func with<T: Sendable>(authActions: Int? = nil, recording: String? = nil, _ body: (MotoServer) async throws -> T) async throws -> T {
+        let server = try await start(authActions: authActions, recording: recording)
         do {
             let value = try await body(server)
             await server.stop()
@@ -42,13 +44,17 @@ public final class MotoServer: Sendable {
     }
 
     /// Starts a server the caller stops (`stop()` or `terminate()`).
-    public static func start(authActions: Int? = nil) async throws -> MotoServer {
+    public static func start(authActions: Int? = nil, recording: String? = nil) async throws -> MotoServer {
         guard let program = findInPath("moto_server") else {
             throw TestSupportError("moto_server is not installed: scripts/bootstrap installs it (pip install 'moto[server]')")
         }
         let port = FreePort.pick()
         var environment = ["PYTHONUNBUFFERED": "1"]
         if let authActions { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = String(authActions) }
+        if let recording {
+            environment["MOTO_ENABLE_RECORDING"] = "True"
+            environment["MOTO_RECORDER_FILEPATH"] = recording
+        }
         var invocation = ToolInvocation(
             executable: program, arguments: ["-H", "127.0.0.1", "-p", String(port)], environment: environment, displayName: "moto_server",
             captureLimit: 16 * 1024, gracePeriod: .seconds(2))
@@ -86,6 +92,17 @@ public final class MotoServer: Sendable {
                     + arguments, captureLimit: 4 << 20))
         guard result.succeeded else { throw TestSupportError("s3fixture \(arguments.joined(separator: " ")): \(result.standardError)") }
         return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The requests in a moto recording, in order: method and path.
+public enum MotoRecording {
+    public static func requests(_ path: String) -> [(method: String, path: String)] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return ((object["method"] as? String) ?? "?", (object["url"] as? String) ?? "?")
+        }
     }
 }
 

@@ -20,12 +20,16 @@ protocol BackupSource: Sendable {
     var keys: [String] { get }
     /// Whether `recovery:` targets and `run --target-*` apply (a WAL-replaying source).
     var recoversToTarget: Bool { get }
+    /// Whether `backup.location` may be an `s3://` URL.
+    var readsS3: Bool { get }
     /// Reads and checks this source's keys of `backup:` (the common ones are parsed already).
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError)
     /// Finds, selects and inspects the backup; restores nothing.
     func plan(_ file: DrillFile, options: DrillOptions) async throws -> DrillPlanner.PlannedBackup
     /// The verify phase's cases beyond the recorded size and checksum.
     func verifyCases(_ plan: DrillPlan) async throws -> [ReportCase]
+    /// Reads what a fetched (downloaded, decrypted) copy is, once it was verified, into the plan.
+    func inspectFetched(_ plan: inout DrillPlan, suite: inout ReportSuite) async throws
     /// Provisions the throwaway server and restores the backup into it, each step a phase.
     func restore(_ plan: DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws
         -> any ProvisionedServer
@@ -43,8 +47,10 @@ protocol BackupSource: Sendable {
 extension BackupSource {
     var keys: [String] { [] }
     var recoversToTarget: Bool { false }
+    var readsS3: Bool { false }
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {}
     func verifyCases(_ plan: DrillPlan) async throws -> [ReportCase] { [] }
+    func inspectFetched(_ plan: inout DrillPlan, suite: inout ReportSuite) async throws {}
     func backupFolders(_ plan: DrillPlan) -> [String] { [plan.artifactPath] }
 }
 
@@ -54,7 +60,7 @@ enum BackupSources {
     static let all: [any BackupSource] = [PgDumpSource(), BaseBackupSource()]
 
     /// Keys of `backup:` every source reads.
-    static let commonKeys = ["format", "location", "metadata", "sha256", "size", "database", "content"]
+    static let commonKeys = ["format", "location", "metadata", "sha256", "size", "database", "content", "select", "encryption"]
 
     /// Every `backup.format` name, for messages.
     static var formatNames: [String] { all.flatMap(\.formats) }

@@ -133,10 +133,34 @@ struct DrillFileParserTests {
         #expect(problem?.message.contains(setting) == true)
     }
 
-    @Test func unsupportedLocationsAreExplained() {
-        let problem = error(Self.valid.replacingOccurrences(of: "file:///backups/app.dump", with: "s3://bucket/app.dump"))
-        #expect(problem?.line == 5)
-        #expect(problem?.message.contains("s3://") == true)
+    @Test(arguments: [
+        ("  location: gs://bucket/app.dump", 5, "unsupported location scheme 'gs://'"),
+        ("  location: s3:///app.dump", 5, "names no bucket"),
+        ("  location: s3://bucket/app.dump\n  roles: s3://bucket/roles.sql", 6, "s3:// is for backup.location"),
+        ("  location: s3://bucket/app.dump\n  endpoint: http://127.0.0.1:9000\n  access_key: AKIAEXAMPLE", 7, "give access_key by reference"),
+        ("  location: s3://bucket/app.dump\n  encryption: {tool: age}", 6, "the age identity by reference"),
+        ("  location: s3://bucket/app.dump\n  encryption: {tool: age, identity: AGE-SECRET-KEY-1XYZ}", 6, "give identity by reference"),
+        ("  location: s3://bucket/app.dump\n  encryption: {tool: gpg}", 6, "gpg needs key:"),
+        ("  location: s3://bucket/app/*.dump\n  select: {random_within: 30d, seed: 0}", 6, "above 0"),
+        ("  location: s3://bucket/app/*.dump\n  select: {latest_within: 7d, seed: 3}", 6, "latest_within takes no seed"),
+        ("  location: s3://bucket/app/*.dump\n  select: {newest: true}", 6, "unknown key"),
+    ])
+    func locationsAndTheirSettingsAreChecked(lines: String, line: Int, message: String) {
+        let problem = error(Self.valid.replacingOccurrences(of: "  location: file:///backups/app.dump", with: lines))
+        #expect(problem?.line == line, "\(String(describing: problem))")
+        #expect(problem?.message.contains(message) == true, "\(String(describing: problem))")
+    }
+
+    @Test func s3LocationsAndSelectionParse() throws {
+        let file = try parse(
+            Self.valid.replacingOccurrences(
+                of: "  location: file:///backups/app.dump",
+                with: "  location: s3://backups/app/*.dump.age\n  endpoint: http://127.0.0.1:9000\n  secret_key: env:S3_SECRET\n  select: {random_within: 30d, seed: 7}\n  encryption: {tool: age, identity: file:/keys/age.txt}"))
+        #expect(file.backup.location == "s3://backups/app/*.dump.age")
+        #expect(file.backup.select == .randomWithin(.seconds(30 * 86_400), seed: 7))
+        let physical = error(
+            Self.valid.replacingOccurrences(of: "  format: pg_dump\n  location: file:///backups/app.dump", with: "  format: basebackup\n  location: s3://b/base\n  wal_archive: /wal"))
+        #expect(physical?.message.contains("format: basebackup reads local folders") == true, "\(String(describing: physical))")
     }
 
     @Test func aMalformedChecksumIsRejected() {

@@ -26,7 +26,7 @@ enum BaseBackupPlanning {
         let target = options.targetOverride.map {
             RecoveryTarget(kind: $0, inclusive: file.recovery.target.inclusive, timeline: file.recovery.target.timeline)
         } ?? file.recovery.target
-        let choice = try BackupSelection.choose(catalog, for: target, named: file.backup.select)
+        let choice = try choose(catalog, for: target, rule: file.backup.select ?? .latest, location: location)
         let chosen = choice.backup
         let preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
         let metadataPath = file.backup.metadata.map { DrillPlanner.resolvePath($0, base: file.baseDirectory) } ?? BackupMetadata.sidecarPath(for: chosen.directory)
@@ -46,4 +46,34 @@ enum BaseBackupPlanning {
             database: file.backup.database ?? "postgres")
     }
 
+
+    /// The base backup for the target under `backup.select`: a window first keeps only the
+    /// backups taken inside it (none is a failure: the RPO is breached), then the target
+    /// picks the newest that can reach it, or the rule picks one at random or by name.
+    static func choose(_ catalog: [BaseBackup], for target: RecoveryTarget, rule: BackupChoiceRule, location: String) throws -> BackupSelection.Choice {
+        let candidates = catalog.map { BackupCandidate(name: $0.name, time: $0.stopTime ?? $0.label.startTime, timeSource: "finished") }
+        switch rule {
+        case .latest: return try BackupSelection.choose(catalog, for: target)
+        case .named(let name): return try BackupSelection.choose(catalog, for: target, named: name)
+        case .latestWithin(let window):
+            let inside = try CandidateSelection.within(window, candidates, now: Date(), what: location)
+            let names = Set(inside.map(\.name))
+            var choice = try BackupSelection.choose(catalog.filter { names.contains($0.name) }, for: target)
+            choice.reason += ", among the \(inside.count) taken within \(DrillDuration.format(window))"
+            return choice
+        case .randomWithin:
+            // Only a backup that finished before a time or LSN target can reach it.
+            let reaching = catalog.filter { backup in
+                switch target.kind {
+                case .time(let time): return (backup.stopTime ?? backup.label.startTime ?? .distantFuture).addingTimeInterval(1) <= time
+                case .lsn(let lsn): return (backup.stopLSN ?? backup.label.startLSN) <= lsn
+                default: return true
+                }
+            }.map(\.name)
+            let picked = try CandidateSelection.choose(candidates.filter { reaching.contains($0.name) }, rule: rule, now: Date(), what: location)
+            var choice = try BackupSelection.choose(catalog, for: target, named: picked.candidate.name)
+            choice.reason = picked.reason
+            return choice
+        }
+    }
 }

@@ -8,7 +8,7 @@ import Restore
 /// of several) with a WAL archive, laid out as a data directory and recovered to a target.
 struct BaseBackupSource: BackupSource {
     var formats: [String] { ["basebackup"] }
-    var keys: [String] { ["wal_archive", "select", "roles"] }
+    var keys: [String] { ["wal_archive", "roles"] }
     var recoversToTarget: Bool { true }
 
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {
@@ -17,7 +17,9 @@ struct BaseBackupSource: BackupSource {
             try DrillFileParser.validateLocation(try archive.string(), node: archive)
             backup.walArchive = try archive.string()
         }
-        backup.select = try node["select"]?.string()
+        if let encryption = node["encryption"] {
+            throw encryption.error("an encrypted base backup is not a source yet: decrypt it into a folder first (age -d / gpg -d), or drill an encrypted pg_dump")
+        }
     }
 
     func plan(_ file: DrillFile, options: DrillOptions) async throws -> DrillPlanner.PlannedBackup {

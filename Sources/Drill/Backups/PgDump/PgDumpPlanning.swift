@@ -17,6 +17,13 @@ enum PgDumpPlanning {
             logicalPlan.dataFile = parts.data
         } else {
             logicalPlan.rolesFile = file.backup.roles.map { DrillPlanner.resolvePath($0, base: file.baseDirectory) }
+            let pattern = LocationPattern.parse(file.backup.location.hasPrefix("s3://") ? file.backup.location : artifactPath)
+            if pattern.bucketURL != nil || pattern.namesSeveral || file.backup.encryption != nil {
+                let located = try await BackupLocating.locate(file, pattern: pattern)
+                logicalPlan.located = located
+                if located.needsFetch { return try planBeforeFetch(file, located, logicalPlan, source: source) }
+                artifactPath = located.artifact.reference
+            }
         }
         guard FileManager.default.fileExists(atPath: artifactPath) else {
             throw RestoreError(
@@ -29,6 +36,16 @@ enum PgDumpPlanning {
         }
         let (metadata, metadataPath) = try DrillPlanner.loadMetadata(file, artifactPath: artifactPath)
         let (expectedSize, expectedSHA256) = try DrillPlanner.expectations(file, metadata: metadata, metadataPath: metadataPath)
+        return try await inspect(file, artifactPath: artifactPath, metadata: metadata, metadataPath: metadataPath, logicalPlan, source: source,
+            expectedSize: expectedSize, expectedSHA256: expectedSHA256)
+    }
+
+    /// What the (local, plaintext) artifact is: from the metadata when it says, else from the file.
+    static func inspect(
+        _ file: DrillFile, artifactPath: String, metadata: BackupMetadata?, metadataPath: String?, _ logicalPlan: LogicalBackupPlan,
+        source: PgDumpSource, expectedSize: Int64?, expectedSHA256: String?
+    ) async throws -> DrillPlanner.PlannedBackup {
+        var logicalPlan = logicalPlan
         let inspection: ArtifactInspection
         if let metadata, metadata.serverVersion != nil, let format = metadata.dumpFormat {
             var header = DumpHeader(serverVersion: metadata.serverVersion, database: metadata.database, createdAt: metadata.createdAt)
@@ -82,4 +99,30 @@ enum PgDumpPlanning {
         return (present("roles.sql"), present("platform.sql"), location + "/schema.sql", present("data.sql"))
     }
 
+
+    /// A backup that must be fetched (from S3, or decrypted) first: planned from what was
+    /// recorded about it; the fetched file is inspected before anything is restored.
+    static func planBeforeFetch(_ file: DrillFile, _ located: LocatedBackup, _ logicalPlan: LogicalBackupPlan, source: PgDumpSource) throws
+        -> DrillPlanner.PlannedBackup
+    {
+        let metadata = located.metadata
+        let (expectedSize, expectedSHA256) = try DrillPlanner.expectations(file, metadata: metadata, metadataPath: located.metadataURL)
+        var logicalPlan = logicalPlan
+        if let metadata, let format = metadata.dumpFormat {
+            logicalPlan.inspection = ArtifactInspection(
+                compression: metadata.compression, format: format,
+                header: DumpHeader(serverVersion: metadata.serverVersion, database: metadata.database, createdAt: metadata.createdAt))
+        }
+        logicalPlan.inspectedAfterFetch = true
+        guard let major = file.postgres.version ?? metadata?.serverVersion.map(ServerBinaries.majorVersion(of:)) else {
+            throw ConfigError(
+                file: file.path,
+                message: "cannot tell which PostgreSQL version \(located.url) needs before fetching it: no metadata was recorded beside it (\(located.url).restore-drill.json, written by restore-drill record); record it, or set postgres.version")
+        }
+        return DrillPlanner.PlannedBackup(
+            source: source, artifactPath: located.url, metadata: metadata, metadataPath: located.metadataURL,
+            plan: .logical(logicalPlan), expectedSize: expectedSize, expectedSHA256: expectedSHA256,
+            createdAt: metadata?.createdAt ?? located.choice?.candidate.time, sourceVersion: metadata?.serverVersion, majorVersion: major,
+            database: file.backup.database ?? metadata?.database ?? "restored")
+    }
 }

@@ -10,6 +10,7 @@ import Restore
 struct PgDumpSource: BackupSource {
     var formats: [String] { ["pg_dump", "pg_dumpall", "supabase_cli"] }
     var keys: [String] { ["roles", "parts"] }
+    var readsS3: Bool { true }
 
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {
         if let roles = node["roles"] {
@@ -20,6 +21,9 @@ struct PgDumpSource: BackupSource {
             backup.roles = try roles.string()
         }
         if let parts = node["parts"], format != "supabase_cli" { throw parts.error("parts belong to format: supabase_cli") }
+        if format == "supabase_cli", let location = node["location"], try location.string().hasPrefix("s3://") {
+            throw location.error("a supabase_cli backup is read from a local folder (its files are applied in order); fetch them first")
+        }
         backup.parts = try Self.parseParts(node["parts"])
         if format == "supabase_cli", node["location"] == nil {
             guard let parts = backup.parts else {
@@ -49,6 +53,29 @@ struct PgDumpSource: BackupSource {
         try await PgDumpPlanning.plan(file, source: self)
     }
 
+    func inspectFetched(_ plan: inout DrillPlan, suite: inout ReportSuite) async throws {
+        guard var logical = plan.logical, logical.inspectedAfterFetch else { return }
+        logical.inspectedAfterFetch = false
+        let planned = try await PgDumpPlanning.inspect(
+            plan.file, artifactPath: plan.artifactPath, metadata: plan.metadata, metadataPath: plan.metadataPath, logical, source: self,
+            expectedSize: plan.expectedSize, expectedSHA256: plan.expectedSHA256)
+        guard case .logical(let inspected) = planned.plan else { return }
+        if let recorded = plan.metadata?.dumpFormat, recorded != inspected.inspection.format {
+            throw RestoreError(
+                .failure, step: "fetched copy is the recorded kind of dump",
+                "\(plan.sourceLocation) was recorded as a \(recorded.rawValue) dump, but the fetched copy is a \(inspected.inspection.format.rawValue) dump")
+        }
+        plan.backup = .logical(inspected)
+        if plan.file.backup.database == nil { plan.database = planned.database }
+        plan.backupCreatedAt = plan.backupCreatedAt ?? planned.createdAt
+        plan.sourceServerVersion = plan.sourceServerVersion ?? planned.sourceVersion
+        let header = inspected.inspection
+        suite.cases.append(
+            ReportCase(
+                name: "fetched copy is a pg_dump archive", status: .passed,
+                output: "\(header.format.rawValue) dump\(header.compression == .none ? "" : ", \(header.compression.rawValue)-compressed")\(header.header.serverVersion.map { " of PostgreSQL \($0)" } ?? "")"))
+    }
+
     func restore(_ plan: DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws
         -> any ProvisionedServer
     {
@@ -66,9 +93,20 @@ struct PgDumpSource: BackupSource {
     func summaryLines(_ plan: DrillPlan) -> (backup: [String], restore: [String]) {
         guard let logical = plan.logical else { return ([], []) }
         let inspection = logical.inspection
-        let backup = [
-            "  backup:    \(plan.artifactPath) (\(inspection.format.rawValue) dump\(inspection.compression == .none ? "" : ", \(inspection.compression.rawValue)-compressed"))"
+        var backup = [
+            logical.inspectedAfterFetch && plan.metadata?.dumpFormat == nil
+                ? "  backup:    \(plan.sourceLocation) (what kind of dump is read once it is fetched)"
+                : "  backup:    \(plan.sourceLocation) (\(inspection.format.rawValue) dump\(inspection.compression == .none ? "" : ", \(inspection.compression.rawValue)-compressed"))"
         ]
+        if let located = logical.located {
+            if let choice = located.choice {
+                backup.append("  chosen:    \(located.artifact.name) of \(located.candidates) (\((plan.file.backup.select ?? .latest).description)): \(choice.reason)")
+            }
+            if located.needsFetch {
+                backup.append(
+                    "  fetch:     \(ByteCount(located.bytesToFetch)) into a private folder in \(ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"), hashed\(plan.file.backup.encryption.map { " and decrypted with \($0)" } ?? "") on the way")
+            }
+        }
         var restore: [String] = []
         if inspection.format == .cluster {
             restore.append(

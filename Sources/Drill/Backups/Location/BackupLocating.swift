@@ -1,0 +1,102 @@
+import DrillSupport
+import Foundation
+import Objects
+import Recovery
+import Restore
+
+/// The one artifact a location and `backup.select` name, and what was recorded about it.
+struct LocatedBackup: Sendable {
+    var store: any BackupStore
+    var artifact: StoredArtifact
+    /// How it was chosen among several; nil when the location names one file.
+    var choice: CandidateSelection.Choice?
+    /// How many backups the location holds.
+    var candidates: Int
+    var metadata: BackupMetadata?
+    /// Where the metadata was read.
+    var metadataURL: String?
+    /// `s3://bucket/key` or the path.
+    var url: String { store.url(of: artifact.reference) }
+    /// True when the bytes must be fetched (or decrypted) before anything reads them.
+    var needsFetch: Bool
+
+    /// Bytes the fetch writes: the stored size (decrypted data is no larger).
+    var bytesToFetch: Int64 { artifact.size }
+}
+
+/// Lists a location, applies `backup.select`, and reads the chosen artifact's metadata: the
+/// sidecar beside it (`KEY.restore-drill.json`) or `backup.metadata`.
+enum BackupLocating {
+    static func locate(_ file: DrillFile, pattern: LocationPattern) async throws -> LocatedBackup {
+        let store = try await BackupStores.open(pattern, s3: file.backup.s3)
+        let what = pattern.bucketURL.map { "\($0)/\(pattern.glob ?? pattern.prefix)" } ?? (pattern.glob ?? pattern.prefix)
+        let listed = try await readable(what) { try await store.list(pattern) }
+        let remote = pattern.bucketURL != nil
+        guard pattern.namesSeveral else {
+            if let select = file.backup.select {
+                throw ConfigError(
+                    file: file.path,
+                    message: "backup.select (\(select)) chooses among several backups, but backup.location names one file; give a glob (s3://BUCKET/app/*.dump) or a prefix ending in /")
+            }
+            guard let only = listed.first else {
+                throw RestoreError(
+                    .failure, step: "fetch",
+                    "the backup artifact \(what) does not exist (backup.location in \(file.path)). The backup was not written, or was moved or deleted.")
+            }
+            let (metadata, url) = try await metadata(file, store, only)
+            return LocatedBackup(
+                store: store, artifact: only, choice: nil, candidates: 1, metadata: metadata, metadataURL: url,
+                needsFetch: remote || file.backup.encryption != nil)
+        }
+        if remote, let toc = listed.first(where: { $0.name == "toc.dat" }) {
+            throw ConfigError(
+                file: file.path,
+                message: "\(store.url(of: toc.reference)) is part of a directory-format dump; a directory dump in a bucket is not a source yet: upload a custom-format dump (pg_dump -Fc), or fetch the folder first")
+        }
+        var sidecars: [String: BackupMetadata] = [:]
+        var candidates: [BackupCandidate] = []
+        for artifact in listed {
+            let sidecar = try await readable(what) { try await store.readSmall(artifact.reference + BackupMetadataNames.sidecarSuffix) }
+            let recorded = try sidecar.map { data throws(ConfigError) in try BackupMetadata.decode(data, from: store.url(of: artifact.reference + BackupMetadataNames.sidecarSuffix)) }
+            if let recorded { sidecars[artifact.reference] = recorded }
+            candidates.append(
+                BackupCandidate(
+                    name: artifact.name, time: recorded?.createdAt ?? artifact.modified, timeSource: recorded?.createdAt == nil ? (remote ? "uploaded" : "modified") : "taken"))
+        }
+        let choice = try CandidateSelection.choose(candidates, rule: file.backup.select ?? .latest, now: Date(), what: what)
+        let chosen = listed.first { $0.name == choice.candidate.name }!
+        let (metadata, url) = try await metadata(file, store, chosen, sidecar: sidecars[chosen.reference])
+        return LocatedBackup(
+            store: store, artifact: chosen, choice: choice, candidates: listed.count, metadata: metadata, metadataURL: url,
+            needsFetch: remote || file.backup.encryption != nil)
+    }
+
+    private static func metadata(_ file: DrillFile, _ store: any BackupStore, _ artifact: StoredArtifact, sidecar: BackupMetadata? = nil) async throws
+        -> (BackupMetadata?, String?)
+    {
+        if let explicit = file.backup.metadata {
+            let path = DrillPlanner.resolvePath(explicit, base: file.baseDirectory)
+            return (try BackupMetadata.load(path: path), path)
+        }
+        let reference = artifact.reference + BackupMetadataNames.sidecarSuffix
+        if let sidecar { return (sidecar, store.url(of: reference)) }
+        guard let data = try await readable(store.url(of: reference), { try await store.readSmall(reference) }) else { return (nil, nil) }
+        return (try BackupMetadata.decode(data, from: store.url(of: reference)), store.url(of: reference))
+    }
+
+    /// Runs a read; a store that refuses or cannot be reached is an error that says which and what to check.
+    static func readable<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as S3Error {
+            switch error.code {
+            case .accessDenied:
+                throw RestoreError(
+                    .error, step: "fetch",
+                    "the store refused to list or read \(what): \(error.message). Give the drill's credentials s3:ListBucket and s3:GetObject on it (and kms:Decrypt for an SSE-KMS key)")
+            default:
+                throw RestoreError(.error, step: "fetch", "cannot read \(what): \(error.message)")
+            }
+        }
+    }
+}

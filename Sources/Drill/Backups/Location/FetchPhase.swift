@@ -1,0 +1,71 @@
+import DrillSupport
+import Foundation
+import Provisioning
+import Reports
+import Restore
+
+extension DrillRunner {
+    /// fetch: the chosen artifact from its store (or an encrypted local file) into a private
+    /// folder of the drill's, hashed and decrypted on the way, after a free-space preflight.
+    /// The plan then points at the fetched copy; the report keeps the store's URL.
+    func fetchArtifact(_ plan: inout DrillPlan, recorder: PhaseRecorder, state: inout DrillState) async throws -> ArtifactFetch.Outcome? {
+        guard let located = plan.logical?.located, located.needsFetch else { return nil }
+        let encryption = plan.file.backup.encryption
+        let outcome = try await recorder.phase("fetch") { suite in
+            let user = OSUser.isRoot ? OSUser.lookup(name: plan.file.postgres.osUser) : nil
+            let folder = try ScratchDirectory.create(root: nil, owner: user)
+            state.teardown.push("fetched backup") {
+                await ArtifactDecryption.stopAgents(in: folder)
+                return ScratchDirectory.remove(folder).map { [$0] } ?? []
+            }
+            let needed = located.bytesToFetch
+            let spaceCase = "free space for the fetched copy"
+            if let free = ArtifactFetch.freeBytes(folder) {
+                // A margin for the filesystem and the server's own files; the restored database needs its own room.
+                let margin = max(Int64(64 << 20), needed / 20)
+                guard free >= needed + margin else {
+                    throw RestoreError(
+                        .error, step: spaceCase,
+                        "fetching \(located.url) needs \(ByteCount(needed + margin)) (\(ByteCount(needed)) and a margin), but \((folder as NSString).deletingLastPathComponent) has \(ByteCount(free)) free. Set TMPDIR to a larger filesystem. Nothing was fetched.")
+                }
+                suite.cases.append(
+                    ReportCase(name: spaceCase, status: .passed, output: "needs \(ByteCount(needed)), \(ByteCount(free)) free in \((folder as NSString).deletingLastPathComponent)"))
+            }
+            let start = ContinuousClock.now
+            let total = located.artifact.size
+            let outcome = try await ArtifactFetch.fetch(located.artifact, from: located.store, into: folder, decryption: encryption, user: user) { done in
+                progress.detail("fetch: \(ByteCount(done)) of \(ByteCount(total))")
+            }
+            let seconds = (ContinuousClock.now - start).seconds
+            let rate = seconds > 0 ? " (\(ByteCount(Int64(Double(outcome.stored.size.bytes) / seconds)))/s)" : ""
+            suite.cases.append(
+                ReportCase(
+                    name: "backup fetched", status: .passed, seconds: seconds,
+                    output: "\(ByteCount(outcome.stored.size.bytes)) from \(located.url)\(rate), hashed\(encryption.map { " and decrypted with \($0.tool.rawValue)" } ?? "") on the way, into \(folder)"))
+            return outcome
+        }
+        plan.artifactPath = outcome.path
+        return outcome
+    }
+
+    /// The verify phase's case for decryption: the key fits and the bytes authenticate, or which not.
+    static func decryptionCase(_ outcome: ArtifactFetch.Outcome, plan: DrillPlan, storedMatches: Bool) -> ReportCase? {
+        guard let decryption = outcome.decryption, let encryption = plan.file.backup.encryption else { return nil }
+        let name = "artifact decrypts with \(encryption.tool.rawValue)"
+        guard storedMatches else {
+            return ReportCase(name: name, status: .skipped, message: "not judged: the stored bytes are not the recorded ones (see the checksum case)")
+        }
+        switch decryption {
+        case .decrypted(let summary):
+            return ReportCase(name: name, status: .passed, output: "\(summary), with \(encryption.keyReference)")
+        case .wrongKey(let message):
+            return ReportCase(
+                name: name, status: .error,
+                message: "\(encryption.keyReference) does not decrypt \(plan.sourceLocation): \(message). The backup was not judged: give the key the backup was encrypted to.")
+        case .damaged(let message):
+            return ReportCase(
+                name: name, status: .failed,
+                message: "\(plan.sourceLocation) does not decrypt with \(encryption.keyReference): \(message). The encrypted artifact is damaged or incomplete. Nothing was restored.")
+        }
+    }
+}

@@ -1,0 +1,302 @@
+import DrillSupport
+import DrillTestSupport
+import Foundation
+import Restore
+import Testing
+
+/// Backups where they live: pg_dump artifacts in a moto bucket, age-encrypted, chosen among
+/// several; the bucket is only ever read.
+@Suite("Backups in S3", .serialized)
+struct S3BackupTests {
+    static let environment = SampleDrill.passwordEnvironment.merging(["TEST_S3_KEY": "fixture", "TEST_S3_SECRET": "fixture-secret"]) { $1 }
+
+    /// An age key pair in the workspace: the identity file and its recipient.
+    static func ageKey(_ workspace: TestWorkspace, name: String) async throws -> (identity: String, recipient: String) {
+        let identity = workspace.file(name)
+        let made = try await ProcessRunner.run(ToolInvocation(executable: "age-keygen", arguments: ["-o", identity]))
+        guard made.succeeded, let line = made.standardError.split(separator: "\n").first(where: { $0.hasPrefix("Public key: ") }) else {
+            throw TestSupportError("age-keygen: \(made.standardError)")
+        }
+        return (identity, String(line.dropFirst("Public key: ".count)))
+    }
+
+    /// Encrypts the sample dump to `recipient`, writes the sidecar a backup job records for the
+    /// stored (encrypted) bytes, taken at `createdAt`; returns the two local files.
+    static func encryptedBackup(
+        _ sample: SampleDrill, recipient: String, name: String, createdAt: Date = Date(), flipByte: Bool = false
+    ) async throws -> (artifact: String, sidecar: String) {
+        let encrypted = sample.workspace.file(name)
+        let result = try await ProcessRunner.run(ToolInvocation(executable: "age", arguments: ["-r", recipient, "-o", encrypted, sample.artifact]))
+        guard result.succeeded else { throw TestSupportError("age: \(result.standardError)") }
+        var metadata = try BackupMetadata.load(path: BackupMetadata.sidecarPath(for: sample.artifact))
+        let digest = try await ContentDigest.of(path: encrypted)
+        metadata.artifact = name
+        metadata.sha256 = digest.sha256
+        metadata.size = digest.size.bytes
+        metadata.createdAt = createdAt
+        let sidecar = BackupMetadata.sidecarPath(for: encrypted)
+        try metadata.encoded().write(to: URL(fileURLWithPath: sidecar))
+        if flipByte {
+            // Damaged after it was recorded: in the middle of the ciphertext.
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: encrypted))
+            bytes[bytes.count / 2] ^= 0x01
+            try bytes.write(to: URL(fileURLWithPath: encrypted))
+        }
+        return (encrypted, sidecar)
+    }
+
+    static func upload(_ server: MotoServer, _ files: (artifact: String, sidecar: String), key: String) async throws {
+        try await server.fixture(["put", "backups", key, "--file", files.artifact])
+        try await server.fixture(["put", "backups", key + ".restore-drill.json", "--file", files.sidecar])
+    }
+
+    static func s3Lines(_ server: MotoServer, identity: String) -> [String] {
+        [
+            "endpoint: \(server.endpoint)", "access_key: env:TEST_S3_KEY", "secret_key: env:TEST_S3_SECRET",
+            "encryption: {tool: age, identity: file:\(identity)}",
+        ]
+    }
+
+    /// Requests that would change the store, among those recorded from line `from` on.
+    static func writes(_ recording: String, from: Int) -> [String] {
+        MotoRecording.requests(recording).dropFirst(from).filter { !["GET", "HEAD"].contains($0.method) }.map { "\($0.method) \($0.path)" }
+    }
+
+    @Test func anEncryptedDumpInABucketRestoresAndTheBucketIsOnlyRead() async throws {
+        var sample = try await SampleDrill.prepare("s3-age")
+        defer { sample.remove() }
+        let recording = sample.workspace.file("moto-requests.jsonl")
+        try await MotoServer.with(recording: recording) { server in
+            let key = try await Self.ageKey(sample.workspace, name: "backup.agekey")
+            try await server.fixture(["create-bucket", "backups", "--versioned"])
+            try await Self.upload(server, try await Self.encryptedBackup(sample, recipient: key.recipient, name: "app.dump.age"), key: "nightly/app.dump.age")
+            let before = MotoRecording.requests(recording).count
+            sample.drill.location = "s3://backups/nightly/app.dump.age"
+            sample.drill.backupExtra = Self.s3Lines(server, identity: key.identity)
+
+            let run = try await sample.run(environment: Self.environment)
+
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            let fetch = try sample.cases(ofSuite: "fetch")
+            #expect((fetch.first { $0["name"] as? String == "backup fetched" }?["output"] as? String)?.contains("decrypted with age") == true, "\(fetch)")
+            let verify = try sample.cases(ofSuite: "verify")
+            #expect(verify.first { $0["name"] as? String == "sha256 matches the recorded checksum" }?["status"] as? String == "passed")
+            #expect(verify.first { $0["name"] as? String == "artifact decrypts with age" }?["status"] as? String == "passed", "\(verify)")
+            #expect((verify.first { $0["name"] as? String == "fetched copy is a pg_dump archive" }?["output"] as? String)?.hasPrefix("custom dump of PostgreSQL 15") == true, "\(verify)")
+            // The app's own checks ran against the restored rows.
+            let checks = try sample.cases(ofSuite: "checks.app-example")
+            #expect(checks.filter { $0["status"] as? String == "passed" }.count == 7 && checks.allSatisfy { $0["status"] as? String != "failed" }, "\(checks)")
+            let backup = try sample.report()["backup"] as? [String: Any]
+            #expect(backup?["location"] as? String == "s3://backups/nightly/app.dump.age")
+            #expect(Self.writes(recording, from: before).isEmpty, "the drill wrote to the store: \(Self.writes(recording, from: before))")
+            #expect(MotoRecording.requests(recording).dropFirst(before).contains { $0.method == "GET" && $0.path.hasSuffix("/backups/nightly/app.dump.age") })
+            #expect(sample.workspace.leftoversInTmp().isEmpty, "the fetched copy was left behind: \(sample.workspace.leftoversInTmp())")
+            #expect(!run.allOutput.contains("AGE-SECRET-KEY"), "the identity leaked into the output")
+        }
+    }
+
+    @Test func aByteFlippedInTheBucketFailsVerifyAndNothingIsRestored() async throws {
+        var sample = try await SampleDrill.prepare("s3-flipped")
+        defer { sample.remove() }
+        try await MotoServer.with { server in
+            let key = try await Self.ageKey(sample.workspace, name: "backup.agekey")
+            try await server.fixture(["create-bucket", "backups"])
+            try await Self.upload(
+                server, try await Self.encryptedBackup(sample, recipient: key.recipient, name: "app.dump.age", flipByte: true), key: "app.dump.age")
+            sample.drill.location = "s3://backups/app.dump.age"
+            sample.drill.backupExtra = Self.s3Lines(server, identity: key.identity)
+
+            let run = try await sample.run(environment: Self.environment)
+
+            #expect(run.exitCode == 1, "\(run.allOutput)")
+            let verify = try sample.cases(ofSuite: "verify")
+            let checksum = verify.first { $0["name"] as? String == "sha256 matches the recorded checksum" }
+            #expect(checksum?["status"] as? String == "failed")
+            #expect((checksum?["message"] as? String)?.contains("sha256 of s3://backups/app.dump.age is") == true, "\(verify)")
+            // The decryptor also refused the damaged bytes; the verdict names the cause, not a key problem.
+            #expect(verify.first { $0["name"] as? String == "artifact decrypts with age" }?["status"] as? String == "skipped")
+            #expect(!(try sample.suiteNames()).contains("restore"))
+            #expect(sample.workspace.leftoversInTmp().isEmpty)
+        }
+    }
+
+    @Test func aWrongAgeIdentityIsAnErrorThatNamesTheKeyReference() async throws {
+        var sample = try await SampleDrill.prepare("s3-wrong-key")
+        defer { sample.remove() }
+        try await MotoServer.with { server in
+            let key = try await Self.ageKey(sample.workspace, name: "backup.agekey")
+            let other = try await Self.ageKey(sample.workspace, name: "other.agekey")
+            try await server.fixture(["create-bucket", "backups"])
+            try await Self.upload(server, try await Self.encryptedBackup(sample, recipient: key.recipient, name: "app.dump.age"), key: "app.dump.age")
+            sample.drill.location = "s3://backups/app.dump.age"
+            sample.drill.backupExtra = Self.s3Lines(server, identity: other.identity)
+
+            let run = try await sample.run(environment: Self.environment)
+
+            #expect(run.exitCode == 3, "\(run.allOutput)")
+            let decrypt = try sample.cases(ofSuite: "verify").first { $0["name"] as? String == "artifact decrypts with age" }
+            #expect(decrypt?["status"] as? String == "error")
+            let message = decrypt?["message"] as? String ?? ""
+            #expect(message.contains("backup.encryption.identity (file:\(other.identity))") && message.contains("no identity matched"), "\(message)")
+            #expect(!message.contains("damaged"))
+        }
+    }
+
+    @Test func selectionPicksAmongDatedBackupsAndARandomPickRepeatsFromItsSeed() async throws {
+        var sample = try await SampleDrill.prepare("s3-select")
+        defer { sample.remove() }
+        try await MotoServer.with { server in
+            let key = try await Self.ageKey(sample.workspace, name: "backup.agekey")
+            try await server.fixture(["create-bucket", "backups"])
+            let day = 86_400.0
+            for (name, age) in [("app-2026-11-20.dump.age", 11 * day), ("app-2026-11-28.dump.age", 3 * day), ("app-2026-11-30.dump.age", 2 * 3600)] {
+                let files = try await Self.encryptedBackup(sample, recipient: key.recipient, name: name, createdAt: Date().addingTimeInterval(-age))
+                try await Self.upload(server, files, key: "app/" + name)
+            }
+            // Not a backup of this drill: another prefix, and a sidecar on its own.
+            try await server.fixture(["put", "backups", "other/app-2026-12-01.dump.age", "--text", "x"])
+            sample.drill.location = "s3://backups/app/*.dump.age"
+            sample.drill.backupExtra = Self.s3Lines(server, identity: key.identity)
+            let planFile = { (select: String) throws -> String in
+                var drill = sample.drill
+                drill.backupExtra.append("select: \(select)")
+                return try sample.workspace.write("plan.yaml", drill.yaml)
+            }
+            func plan(_ select: String) async throws -> [String: Any] {
+                let run = try await DrillCLI.run(["plan", "--json", try planFile(select)], workspace: sample.workspace, environment: Self.environment)
+                #expect(run.exitCode == 0, "\(run.allOutput)")
+                let object = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any]
+                return (object?["backup"] as? [String: Any])?["selection"] as? [String: Any] ?? [:]
+            }
+
+            #expect(try await plan("latest")["chosen"] as? String == "s3://backups/app/app-2026-11-30.dump.age")
+            #expect(try await plan("app-2026-11-20.dump.age")["chosen"] as? String == "s3://backups/app/app-2026-11-20.dump.age")
+            let within = try await plan("{latest_within: 7d}")
+            #expect(within["chosen"] as? String == "s3://backups/app/app-2026-11-30.dump.age" && within["candidates"] as? Int == 3)
+            let first = try await plan("{random_within: 30d, seed: 42}")
+            let second = try await plan("{random_within: 30d, seed: 42}")
+            #expect(first["seed"] as? Int == 42 && first["chosen"] as? String != nil && first["chosen"] as? String == second["chosen"] as? String)
+            // Without a seed the drill picks one and says it, so the choice can be repeated.
+            let unseeded = try await plan("{random_within: 30d}")
+            let seed = unseeded["seed"] as? Int ?? 0
+            #expect(seed > 0 && (unseeded["reason"] as? String)?.contains("backup.select.seed: \(seed)") == true, "\(unseeded)")
+            #expect(try await plan("{random_within: 30d, seed: \(seed)}")["chosen"] as? String == unseeded["chosen"] as? String)
+            // Over many seeds every backup inside the window is picked, and never the older one.
+            var picked: Set<String> = []
+            for seed in 1...12 { picked.insert(try await plan("{random_within: 7d, seed: \(seed)}")["chosen"] as? String ?? "") }
+            #expect(picked == ["s3://backups/app/app-2026-11-28.dump.age", "s3://backups/app/app-2026-11-30.dump.age"])
+
+            // No backup inside the window is a failure (the RPO is breached), not an error.
+            sample.drill.backupExtra.append("select: {latest_within: 1h}")
+            let stale = try await sample.run(environment: Self.environment)
+            #expect(stale.exitCode == 1, "\(stale.allOutput)")
+            let planCases = try sample.cases(ofSuite: "plan")
+            let window = planCases.first { $0["name"] as? String == "backup within the selection window" }
+            #expect(window?["status"] as? String == "failed", "\(planCases)")
+            #expect((window?["message"] as? String)?.contains("the newest, app-2026-11-30.dump.age, is 2h") == true, "\(planCases)")
+
+            // The chosen one restores.
+            sample.drill.backupExtra.removeLast()
+            sample.drill.backupExtra.append("select: {latest_within: 7d}")
+            let run = try await sample.run(environment: Self.environment)
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            let chosen = try sample.cases(ofSuite: "plan").first { ($0["name"] as? String)?.hasPrefix("backup chosen") == true }
+            #expect((chosen?["output"] as? String)?.hasPrefix("app-2026-11-30.dump.age of 3 in s3://backups/app/*.dump.age") == true, "\(String(describing: chosen))")
+        }
+    }
+
+    @Test func anArtifactMissingFromTheBucketIsAFailureThatNamesIt() async throws {
+        var sample = try await SampleDrill.prepare("s3-missing")
+        defer { sample.remove() }
+        try await MotoServer.with { server in
+            try await server.fixture(["create-bucket", "backups"])
+            sample.drill.location = "s3://backups/nightly/app.dump"
+            sample.drill.backupExtra = ["endpoint: \(server.endpoint)", "access_key: env:TEST_S3_KEY", "secret_key: env:TEST_S3_SECRET"]
+            sample.drill.postgresExtra = ["version: 15"]
+
+            let run = try await sample.run(environment: Self.environment)
+
+            #expect(run.exitCode == 1, "\(run.allOutput)")
+            let fetch = try sample.cases(ofSuite: "plan").first { $0["name"] as? String == "fetch" }
+            #expect((fetch?["message"] as? String)?.contains("s3://backups/nightly/app.dump does not exist") == true, "\(String(describing: fetch))")
+        }
+    }
+
+    @Test func anUnencryptedDumpWithoutMetadataIsInspectedOnceFetched() async throws {
+        var sample = try await SampleDrill.prepare("s3-plain")
+        defer { sample.remove() }
+        try await MotoServer.with { server in
+            try await server.fixture(["create-bucket", "backups"])
+            try await server.fixture(["put", "backups", "app.dump", "--file", sample.artifact])
+            sample.drill.location = "s3://backups/app.dump"
+            sample.drill.backupExtra = ["endpoint: \(server.endpoint)", "access_key: env:TEST_S3_KEY", "secret_key: env:TEST_S3_SECRET"]
+
+            // Without metadata the version must be given: nothing says it before the bytes are here.
+            let refused = try await sample.run(environment: Self.environment)
+            #expect(refused.exitCode == 2, "\(refused.allOutput)")
+            #expect(refused.allOutput.contains("s3://backups/app.dump.restore-drill.json"), "\(refused.allOutput)")
+
+            sample.drill.postgresExtra = ["version: 15"]
+            let run = try await sample.run(environment: Self.environment)
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            let verify = try sample.cases(ofSuite: "verify")
+            #expect(verify.first { $0["name"] as? String == "sha256 matches the recorded checksum" }?["status"] as? String == "skipped")
+            #expect((verify.first { $0["name"] as? String == "fetched copy is a pg_dump archive" }?["output"] as? String)?.hasPrefix("custom dump") == true)
+        }
+    }
+
+    /// OpenPGP: a secret key (public-key encryption) and a passphrase (symmetric), each by
+    /// reference; gpg's agent is stopped, and a wrong passphrase is an error naming it.
+    @Test func gpgEncryptedDumpsRestoreWithAKeyOrAPassphrase() async throws {
+        var sample = try await SampleDrill.prepare("s3-gpg")
+        defer { sample.remove() }
+        let home = sample.workspace.file("gnupg")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        chmod(home, 0o700)
+        let gpg = { (arguments: [String]) async throws -> ToolResult in
+            let result = try await ProcessRunner.run(ToolInvocation(executable: "gpg", arguments: ["--homedir", home, "--batch", "--pinentry-mode", "loopback"] + arguments))
+            guard result.succeeded else { throw TestSupportError("gpg \(arguments): \(result.standardError)") }
+            return result
+        }
+        defer { _ = Task { _ = try? await ProcessRunner.run(ToolInvocation(executable: "gpgconf", arguments: ["--homedir", home, "--kill", "all"])) } }
+        _ = try await gpg(["--passphrase", "", "--quick-gen-key", "drill <drill@example.test>", "default", "default", "never"])
+        let secretKey = sample.workspace.file("drill-secret.asc")
+        try await gpg(["--armor", "--export-secret-keys", "drill@example.test"]).standardOutput.write(toFile: secretKey, atomically: true, encoding: .utf8)
+        let byKey = sample.workspace.file("app.dump.gpg")
+        _ = try await gpg(["--trust-model", "always", "-r", "drill@example.test", "-o", byKey, "--encrypt", sample.artifact])
+        let byPassphrase = sample.workspace.file("app-sym.dump.gpg")
+        _ = try await gpg(["--passphrase", "correct horse", "-o", byPassphrase, "--symmetric", sample.artifact])
+        _ = try? await ProcessRunner.run(ToolInvocation(executable: "gpgconf", arguments: ["--homedir", home, "--kill", "all"]))
+
+        try await MotoServer.with { server in
+            try await server.fixture(["create-bucket", "backups"])
+            try await server.fixture(["put", "backups", "app.dump.gpg", "--file", byKey])
+            try await server.fixture(["put", "backups", "app-sym.dump.gpg", "--file", byPassphrase])
+            let common = ["endpoint: \(server.endpoint)", "access_key: env:TEST_S3_KEY", "secret_key: env:TEST_S3_SECRET"]
+            sample.drill.postgresExtra = ["version: 15"]
+            var environment = Self.environment
+            environment["TEST_GPG_PASSPHRASE"] = "correct horse"
+
+            sample.drill.location = "s3://backups/app.dump.gpg"
+            sample.drill.backupExtra = common + ["encryption: {tool: gpg, key: file:\(secretKey)}"]
+            let keyed = try await sample.run(environment: environment)
+            #expect(keyed.exitCode == 0, "\(keyed.allOutput)")
+            #expect(try sample.cases(ofSuite: "verify").first { $0["name"] as? String == "artifact decrypts with gpg" }?["status"] as? String == "passed")
+
+            sample.drill.location = "s3://backups/app-sym.dump.gpg"
+            sample.drill.backupExtra = common + ["encryption: {tool: gpg, passphrase: env:TEST_GPG_PASSPHRASE}"]
+            let symmetric = try await sample.run(environment: environment)
+            #expect(symmetric.exitCode == 0, "\(symmetric.allOutput)")
+            #expect(!symmetric.allOutput.contains("correct horse"))
+
+            environment["TEST_GPG_PASSPHRASE"] = "wrong horse"
+            let wrong = try await sample.run(environment: environment)
+            #expect(wrong.exitCode == 3, "\(wrong.allOutput)")
+            let decrypt = try sample.cases(ofSuite: "verify").first { $0["name"] as? String == "artifact decrypts with gpg" }
+            #expect((decrypt?["message"] as? String)?.contains("backup.encryption.passphrase (env:TEST_GPG_PASSPHRASE)") == true, "\(String(describing: decrypt))")
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let agents = LiveProcesses.all().filter { $0.commandLine.contains("gpg-agent") && $0.commandLine.contains(sample.workspace.path) }
+        #expect(agents.isEmpty, "gpg-agent outlived the drill: \(agents.map(\.commandLine))")
+    }
+}
