@@ -36,6 +36,8 @@ public struct DrillFile: Sendable {
         var encryption: ArtifactDecryption?
         /// How to reach an `s3://` location.
         var s3 = S3Settings()
+        /// A source's own scalar keys (pgBackRest's `stanza`, `config`), as written.
+        var sourceOptions: [String: String] = [:]
         /// What the backup holds on purpose; a backup that holds less than this fails.
         public var content: DeclaredContent = .full
         /// `roles`: a roles file (`pg_dumpall --roles-only`) applied before the dump.

@@ -38,6 +38,8 @@ public struct PhysicalBackupPlan: Sendable {
     public var preflight: WALPreflight
     /// Where recovery stops.
     public var target: RecoveryTarget
+    /// How the backup becomes a data directory and where recovery reads WAL.
+    var steps: any PhysicalRestoreSteps
 }
 
 /// The kind of backup a drill restores.
@@ -117,8 +119,11 @@ public struct DrillPlan: Sendable {
         let sourceLines = source.summaryLines(self)
         lines += sourceLines.backup
         lines += [
-            "  recorded:  " + (expectedSHA256.map { "sha256 \($0)" } ?? "no checksum recorded (run: restore-drill record ARTIFACT)")
-                + (expectedSize.map { ", \(ByteCount($0))" } ?? "") + (metadataPath.map { " from \($0)" } ?? ""),
+            "  recorded:  "
+                + (!source.usesRecordedChecksum
+                    ? "the repository's own checksums, checked with its tool before anything is restored"
+                    : (expectedSHA256.map { "sha256 \($0)" } ?? "no checksum recorded (run: restore-drill record ARTIFACT)")
+                        + (expectedSize.map { ", \(ByteCount($0))" } ?? "") + (metadataPath.map { " from \($0)" } ?? "")),
             "  taken:     " + (backupCreatedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "unknown"),
             "  source:    PostgreSQL " + (sourceServerVersion ?? "unknown version"),
             "  server:    PostgreSQL \(serverBinaries.version) from \(serverBinaries.directory) via \(file.postgres.provisioner), as OS user \(OSUser.isRoot ? file.postgres.osUser : OSUser.current.name)",

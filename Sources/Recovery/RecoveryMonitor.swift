@@ -8,17 +8,19 @@ import Restore
 /// replays, then the outcome from the server (`pg_is_in_recovery()`, replay position, the
 /// last replayed commit, the timeline) and its log, never from "the port is open".
 public enum RecoveryMonitor {
-    /// Recovers `server` to `target`, reading WAL from `archive` with the drill's restore_command.
+    /// Recovers `server` to `target`, reading WAL from `archive` with the drill's restore_command
+    /// (or `restoreScript`, a source's own: it must exit 1 only for an absent file, as ours does).
     /// Bootstrap superuser names tried, in order, when the drill file does not name one.
     public static let superuserCandidates = ["postgres", "restore_drill", "supabase_admin", "rdsadmin", "cloudsqladmin", "azure_pg_admin"]
 
     public static func recover(
-        server: any RecoverableServer, target: RecoveryTarget, archive: WALArchive, preflight: WALPreflight, timeout: Duration,
-        superusers: [String], findSuperuser: Bool = true, progress: @escaping @Sendable (String) -> Void
+        server: any RecoverableServer, target: RecoveryTarget, archive: WALArchive, preflight: WALPreflight, restoreScript: String? = nil,
+        timeout: Duration, superusers: [String], findSuperuser: Bool = true, progress: @escaping @Sendable (String) -> Void
     ) async throws -> RecoveryOutcome {
         let start = ContinuousClock.now
         let script = server.root + "/wal-fetch.sh"
-        try ScratchDirectory.writePrivateFile(script, contents: RestoreCommandScript.text(archive: server.walArchivePath(for: archive.directory)), owner: server.serverUser)
+        let text = restoreScript ?? RestoreCommandScript.text(archive: server.walArchivePath(for: archive.directory))
+        try ScratchDirectory.writePrivateFile(script, contents: text, owner: server.serverUser)
         chmod(script, server.serverReadsAsOther ? 0o755 : 0o700)
         try ScratchDirectory.writePrivateFile(server.dataDirectory + "/recovery.signal", contents: "", owner: server.serverUser)
         var settings = target.settings

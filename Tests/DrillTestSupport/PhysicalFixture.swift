@@ -67,6 +67,7 @@ public struct PhysicalFixture: Sendable {
         recordedPoint: (batch: Int, name: String)? = nil,
         superuser: String? = nil,
         prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil,
+        withPrimary: (@Sendable (_ primary: any ProvisionedServer) async throws -> Void)? = nil,
         afterBaseBackup: (@Sendable (_ session: PostgresConnection) async throws -> Void)? = nil
     ) async throws -> PhysicalFixture {
         registerCleanup()
@@ -91,6 +92,7 @@ public struct PhysicalFixture: Sendable {
             defer { session.close() }
             _ = try await session.execute("CREATE TABLE drill_events (id serial PRIMARY KEY, batch int NOT NULL, written_at timestamptz DEFAULT clock_timestamp())")
             try await prepare?(session, archive)
+            try await withPrimary?(primary)
             fixture.manifest = manifest
             try await fixture.takeBaseBackup(primary, name: "base1", format: format, compression: compression)
             try await afterBaseBackup?(session)

@@ -22,6 +22,9 @@ protocol BackupSource: Sendable {
     var recoversToTarget: Bool { get }
     /// Whether `backup.location` may be an `s3://` URL.
     var readsS3: Bool { get }
+    /// Whether the artifact is checked against a recorded size and SHA-256 (a backup tool's
+    /// repository checks its own instead).
+    var usesRecordedChecksum: Bool { get }
     /// Reads and checks this source's keys of `backup:` (the common ones are parsed already).
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError)
     /// Finds, selects and inspects the backup; restores nothing.
@@ -48,6 +51,7 @@ extension BackupSource {
     var keys: [String] { [] }
     var recoversToTarget: Bool { false }
     var readsS3: Bool { false }
+    var usesRecordedChecksum: Bool { true }
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {}
     func verifyCases(_ plan: DrillPlan) async throws -> [ReportCase] { [] }
     func inspectFetched(_ plan: inout DrillPlan, suite: inout ReportSuite) async throws {}
@@ -57,7 +61,7 @@ extension BackupSource {
 /// The registry of backup sources.
 enum BackupSources {
     /// Every source a drill file can name, in the order `backup.format`'s error lists them.
-    static let all: [any BackupSource] = [PgDumpSource(), BaseBackupSource()]
+    static let all: [any BackupSource] = [PgDumpSource(), BaseBackupSource(), PgBackRestSource()]
 
     /// Keys of `backup:` every source reads.
     static let commonKeys = ["format", "location", "metadata", "sha256", "size", "database", "content", "select", "encryption"]

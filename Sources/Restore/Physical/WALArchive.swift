@@ -21,6 +21,14 @@ public struct WALArchive: Sendable {
     public var backupHistories: [BackupHistory]
 
     /// Lists `directory`; errors when it cannot be read.
+    /// An archive whose segments (name → path relative to `directory`) were listed elsewhere
+    /// (a backup tool's repository).
+    public init(directory: String, segments: [WALSegmentName: String], backupHistories: [BackupHistory] = []) {
+        self.directory = directory
+        self.segments = segments
+        self.backupHistories = backupHistories
+    }
+
     public static func list(directory: String, segmentSize: UInt64 = WALSegmentName.defaultSegmentSize) throws -> WALArchive {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false

@@ -299,4 +299,30 @@ struct S3BackupTests {
         let agents = LiveProcesses.all().filter { $0.commandLine.contains("gpg-agent") && $0.commandLine.contains(sample.workspace.path) }
         #expect(agents.isEmpty, "gpg-agent outlived the drill: \(agents.map(\.commandLine))")
     }
+
+    /// The same selection over local files: a glob, and sidecars that say when each was taken.
+    @Test func aLocalGlobChoosesTheNewestRecordedBackup() async throws {
+        var sample = try await SampleDrill.prepare("local-glob")
+        defer { sample.remove() }
+        let folder = sample.workspace.file("nightly")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, age) in [("app-1.dump", 5 * 3600.0), ("app-2.dump", 3600.0), ("app-3.dump", 9 * 3600.0)] {
+            let target = folder + "/" + name
+            try FileManager.default.copyItem(atPath: sample.artifact, toPath: target)
+            var metadata = try BackupMetadata.load(path: BackupMetadata.sidecarPath(for: sample.artifact))
+            metadata.artifact = name
+            metadata.createdAt = Date().addingTimeInterval(-age)
+            try metadata.encoded().write(to: URL(fileURLWithPath: BackupMetadata.sidecarPath(for: target)))
+        }
+        // Newest on disk, but recorded as the oldest backup: the recorded time decides.
+        _ = utimes(folder + "/app-3.dump", nil)
+        sample.drill.location = folder + "/app-*.dump"
+
+        let run = try await sample.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let report = try sample.report()
+        #expect((report["backup"] as? [String: Any])?["location"] as? String == folder + "/app-2.dump")
+        #expect(!(try sample.suiteNames()).contains("fetch"), "a local unencrypted file is read where it is")
+    }
 }

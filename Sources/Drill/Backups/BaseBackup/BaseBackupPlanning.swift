@@ -40,7 +40,10 @@ enum BaseBackupPlanning {
         return DrillPlanner.PlannedBackup(
             source: source,
             artifactPath: chosen.directory, metadata: metadata, metadataPath: metadata == nil ? nil : metadataPath,
-            plan: .physical(PhysicalBackupPlan(catalog: catalog, choice: choice, archive: archive, preflight: preflight, target: target)),
+            plan: .physical(
+                PhysicalBackupPlan(
+                    catalog: catalog, choice: choice, archive: archive, preflight: preflight, target: target,
+                    steps: BaseBackupRestoreSteps(backup: chosen))),
             expectedSize: expectedSize, expectedSHA256: expectedSHA256, createdAt: chosen.stopTime ?? chosen.label.startTime,
             sourceVersion: String(chosen.majorVersion), majorVersion: file.postgres.version ?? chosen.majorVersion,
             database: file.backup.database ?? "postgres")

@@ -6,12 +6,53 @@ import Recovery
 import Reports
 import Restore
 
+/// How a physical source lays its backup out as a data directory and where recovery reads WAL:
+/// the steps that differ between pg_basebackup output and a backup tool's repository.
+protocol PhysicalRestoreSteps: Sendable {
+    /// The restore case's name ("base backup base1 laid out as a data directory").
+    var layoutName: String { get }
+    /// The verification case's name, and why it was skipped when `populate` returned no summary.
+    var verificationName: String { get }
+    var verificationSkipped: String { get }
+    /// Whether the container provisioner can run these steps.
+    var runsInContainers: Bool { get }
+    /// Lays the backup out in `data` (tablespaces under `tablespaces`) with commands wrapped by
+    /// `contain` (the server's account, in the sandbox); returns notes and the verification's summary.
+    func populate(
+        _ plan: DrillPlan, data: String, tablespaces: String, contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation,
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws -> (notes: [String], verified: String?)
+    /// The restore_command script recovery runs (`%f %p`); nil: the drill's own, reading the archive folder.
+    func restoreCommandScript(_ plan: DrillPlan, server: any RecoverableServer) -> String?
+}
+
+/// pg_basebackup output: extracted (tar or plain) by the server's account, checked with pg_verifybackup.
+struct BaseBackupRestoreSteps: PhysicalRestoreSteps {
+    var backup: BaseBackup
+    var layoutName: String { "base backup \(backup.name) laid out as a data directory" }
+    var verificationName: String { "pg_verifybackup" }
+    var verificationSkipped: String { "the base backup has no backup_manifest" }
+    var runsInContainers: Bool { true }
+
+    func populate(
+        _ plan: DrillPlan, data: String, tablespaces: String, contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation,
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws -> (notes: [String], verified: String?) {
+        let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces, contain: contain, progress: progress)
+        let verified = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries, contain: contain)
+        try BaseBackupExtractor.rewriteTablespaceMap(data: data, tablespaceRoot: tablespaces)
+        return (["\(ByteCount(backup.size)) from \(backup.directory) into \(data)"] + notes, backup.manifestPath == nil ? nil : verified)
+    }
+
+    func restoreCommandScript(_ plan: DrillPlan, server: any RecoverableServer) -> String? { nil }
+}
+
 extension DrillRunner {
-    /// restore (lay the base backup out as a data directory, pg_verifybackup) then recover (replay WAL to the target).
+    /// restore (lay the backup out as a data directory and verify it) then recover (replay WAL to the target).
     func restorePhysical(_ plan: DrillPlan, _ physical: PhysicalBackupPlan, recorder: PhaseRecorder, state: inout DrillState)
         async throws -> any ProvisionedServer
     {
-        let backup = physical.choice.backup
+        let steps = physical.steps
         let server = try await recorder.phase("restore") { suite in
             let start = ContinuousClock.now
             let verified = VerifyNote()
@@ -20,14 +61,16 @@ extension DrillRunner {
                 serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback)
             let superusers = plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates
             let populate: (String, String, @escaping @Sendable (ToolInvocation) -> ToolInvocation) async throws -> [String] = { data, tablespaces, contain in
-                let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces, contain: contain) { progress.detail($0) }
-                verified.text = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries, contain: contain)
-                try BaseBackupExtractor.rewriteTablespaceMap(data: data, tablespaceRoot: tablespaces)
+                let (notes, summary) = try await steps.populate(plan, data: data, tablespaces: tablespaces, contain: contain) { progress.detail($0) }
+                verified.text = summary
                 return notes
             }
             let server: any RecoverableServer
             let notes: [String]
             if var options = plan.file.postgres.container {
+                guard steps.runsInContainers else {
+                    throw ProvisionError(.startFailed, "format: \(plan.file.backup.format) restores with the pg_ctl provisioner; the docker provisioner cannot run its tool yet")
+                }
                 options.drillName = plan.file.name
                 (server, notes) = try await ContainerProvisioner(options: options).provisionFromBackup(
                     request, superusers: superusers, allowedPreloads: plan.file.recovery.allowPreload, archive: physical.archive.directory,
@@ -41,19 +84,17 @@ extension DrillRunner {
             state.acquire(server)
             suite.cases.append(
                 ReportCase(
-                    name: "base backup \(backup.name) laid out as a data directory", status: .passed,
-                    seconds: (ContinuousClock.now - start).seconds,
-                    output: (["\(ByteCount(backup.size)) from \(backup.directory) into \(server.dataDirectory)"] + notes).joined(separator: "\n")))
+                    name: steps.layoutName, status: .passed, seconds: (ContinuousClock.now - start).seconds, output: notes.joined(separator: "\n")))
             suite.cases.append(
                 ReportCase(
-                    name: "pg_verifybackup", status: backup.manifestPath == nil ? .skipped : .passed,
-                    message: backup.manifestPath == nil ? "the base backup has no backup_manifest" : nil, output: verified.text))
+                    name: steps.verificationName, status: verified.text == nil ? .skipped : .passed,
+                    message: verified.text == nil ? steps.verificationSkipped : nil, output: verified.text ?? ""))
             return server
         }
         try await recorder.phase("recover") { suite in
             let outcome = try await RecoveryMonitor.recover(
                 server: server, target: physical.target, archive: physical.archive, preflight: physical.preflight,
-                timeout: plan.file.recovery.timeout,
+                restoreScript: steps.restoreCommandScript(plan, server: server), timeout: plan.file.recovery.timeout,
                 superusers: plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates,
                 findSuperuser: plan.file.recovery.superuser == nil
             ) { progress.detail($0) }
@@ -81,7 +122,7 @@ extension DrillRunner {
 /// Carries pg_verifybackup's summary out of the provisioning closure.
 final class VerifyNote: @unchecked Sendable {
     // Written once inside the populate step, read after it returned.
-    var text = ""
+    var text: String?
 }
 
 /// The verify phase's WAL cases: every segment replay needs is in the archive, or which are not,

@@ -1,0 +1,66 @@
+import DrillSupport
+import Foundation
+import PostgresClient
+import Provisioning
+
+/// A pgBackRest repository made with the real tool: a primary whose archive_command is
+/// `pgbackrest archive-push`, a stanza, a full backup before the first batch of rows, then the
+/// batches (with their marks) of `PhysicalFixture`, all archived.
+public struct PgBackRestFixture: Sendable {
+    public var physical: PhysicalFixture
+    /// `repo1-path`.
+    public var repository: String
+    public static let stanza = "drill"
+
+    public static func make(label: String, batches: Int = 4) async throws -> PgBackRestFixture {
+        guard let pgbackrest = findInPath("pgbackrest") else { throw TestSupportError("pgbackrest is not installed: scripts/bootstrap installs it") }
+        let root = "/tmp/rdtest-pgbackrest-\(label)-\(getpid())-\(UUID().uuidString.prefix(6))"
+        let repository = root + "/repo"
+        for directory in [root, repository, root + "/log", root + "/lock"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            chmod(directory, 0o755)
+        }
+        let owner = OSUser.isRoot ? OSUser.lookup(name: "postgres") : nil
+        if let owner { for directory in [repository, root + "/log", root + "/lock"] { chown(directory, owner.uid, owner.gid) } }
+        let config = root + "/pgbackrest.conf"
+        try """
+            [global]
+            repo1-path=\(repository)
+            repo1-retention-full=9
+            log-path=\(root)/log
+            lock-path=\(root)/lock
+            log-level-console=warn
+            log-level-file=off
+            start-fast=y
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o644)
+        let base = [pgbackrest, "--config=\(config)", "--stanza=\(stanza)"]
+        let physical = try await PhysicalFixture.make(
+            label: "pgbr-\(label)", batches: batches,
+            primarySettings: ["archive_command": "\(base.joined(separator: " ")) --pg1-path=\"$PWD\" archive-push %p", "wal_level": "replica"],
+            withPrimary: { primary in
+                guard let primary = primary as? PgCtlServer else { throw TestSupportError("the pgBackRest fixture needs a pg_ctl primary") }
+                let connection = primary.connection
+                let options = [
+                    "--pg1-path=\(primary.dataDirectory)", "--pg1-socket-path=\(connection.host)", "--pg1-port=\(connection.port)",
+                    "--pg1-user=\(connection.user)",
+                ]
+                for command in [["stanza-create"], ["--type=full", "backup"]] {
+                    let result = try await ProcessRunner.run(
+                        ToolInvocation(
+                            executable: pgbackrest, arguments: Array(base.dropFirst()) + options + command,
+                            environment: ["PGPASSWORD": connection.password ?? ""], workingDirectory: "/", user: owner,
+                            displayName: "pgbackrest \(command.last!)"))
+                    guard result.succeeded else { throw TestSupportError("pgbackrest \(command.last!): \(result.standardError)") }
+                }
+            })
+        return PgBackRestFixture(physical: physical, repository: repository)
+    }
+
+    /// Removes the repository and the primary's fixture.
+    public func remove() {
+        physical.remove()
+        try? FileManager.default.removeItem(atPath: (repository as NSString).deletingLastPathComponent)
+    }
+}
