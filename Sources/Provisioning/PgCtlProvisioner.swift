@@ -40,8 +40,7 @@ public struct PgCtlProvisioner: Provisioner {
     /// tried first); every other role must give its password. Returns the server and report notes.
     public func provisionFromBackup(
         _ request: ProvisionRequest, superusers: [String], allowedPreloads: Set<String>,
-        populate: (_ dataDirectory: String, _ tablespaceDirectory: String, _ contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation)
-            async throws -> [String]
+        populate: (PopulateContext) async throws -> [String]
     ) async throws -> (PgCtlServer, [String]) {
         let (binaries, owner) = try await prepare(request)
         let root = try ScratchDirectory.create(root: request.temporaryRoot, owner: owner)
@@ -54,7 +53,10 @@ public struct PgCtlProvisioner: Provisioner {
             try server.makeDirectories()
             // The backup is untrusted: it is laid out by the server's account, inside the sandbox.
             try ScratchDirectory.makeDirectory(server.dataDirectory, owner: owner)
-            var notes = try await populate(server.dataDirectory, server.tablespaceDirectory) { server.serverInvocation($0) }
+            var notes = try await populate(
+                PopulateContext(
+                    dataDirectory: server.dataDirectory, tablespaceDirectory: server.tablespaceDirectory, contain: { server.serverInvocation($0) },
+                    containWithNetwork: { server.fetcherInvocation($0) }))
             notes += try await server.adoptDataDirectory(settings: request.settings, trustedRoles: superusers, allowedPreloads: allowedPreloads)
             return (server, notes)
         } catch {

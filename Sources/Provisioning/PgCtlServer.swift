@@ -79,6 +79,14 @@ public final class PgCtlServer: ProvisionedServer {
         return sandbox?.wrap(invocation, scope: .server(user: owner)) ?? invocation
     }
 
+    /// `invocation` as the server's account with the sandbox's read-only file systems and
+    /// process namespace but the host's network: for a backup tool that downloads from its store.
+    public func fetcherInvocation(_ invocation: ToolInvocation) -> ToolInvocation {
+        var invocation = invocation
+        invocation.user = owner
+        return sandbox?.wrap(invocation, scope: .fetcher(user: owner)) ?? invocation
+    }
+
     public var toolUser: OSUser? { owner }
 
     public func toolInvocation(_ tool: String, arguments: [String], environment: [String: String]) -> ToolInvocation {

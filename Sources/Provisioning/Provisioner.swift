@@ -129,3 +129,27 @@ extension RecoverableServer {
 extension PgCtlServer: RecoverableServer {
     public var serverReadsAsOther: Bool { false }
 }
+
+/// What a physical restore's populate step gets: where to lay the backup out, and how to run
+/// tools there.
+public struct PopulateContext: Sendable {
+    public var dataDirectory: String
+    public var tablespaceDirectory: String
+    /// Wraps a tool to run as the server's account in the sandbox: no network, every file
+    /// system read-only but the drill's folder.
+    public var contain: @Sendable (ToolInvocation) -> ToolInvocation
+    /// Wraps a tool that must reach a backup store (a backup tool's own download): the same
+    /// account, read-only file systems and process namespace, with the host's network. nil
+    /// where the provisioner has no such scope.
+    public var containWithNetwork: (@Sendable (ToolInvocation) -> ToolInvocation)?
+
+    public init(
+        dataDirectory: String, tablespaceDirectory: String, contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation,
+        containWithNetwork: (@Sendable (ToolInvocation) -> ToolInvocation)? = nil
+    ) {
+        self.dataDirectory = dataDirectory
+        self.tablespaceDirectory = tablespaceDirectory
+        self.contain = contain
+        self.containWithNetwork = containWithNetwork
+    }
+}

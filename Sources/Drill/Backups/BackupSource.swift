@@ -61,7 +61,7 @@ extension BackupSource {
 /// The registry of backup sources.
 enum BackupSources {
     /// Every source a drill file can name, in the order `backup.format`'s error lists them.
-    static let all: [any BackupSource] = [PgDumpSource(), BaseBackupSource(), PgBackRestSource()]
+    static let all: [any BackupSource] = [PgDumpSource(), BaseBackupSource(), PgBackRestSource(), BarmanCloudSource()]
 
     /// Keys of `backup:` every source reads.
     static let commonKeys = ["format", "location", "metadata", "sha256", "size", "database", "content", "select", "encryption"]

@@ -18,10 +18,8 @@ protocol PhysicalRestoreSteps: Sendable {
     var runsInContainers: Bool { get }
     /// Lays the backup out in `data` (tablespaces under `tablespaces`) with commands wrapped by
     /// `contain` (the server's account, in the sandbox); returns notes and the verification's summary.
-    func populate(
-        _ plan: DrillPlan, data: String, tablespaces: String, contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation,
-        progress: @escaping @Sendable (String) -> Void
-    ) async throws -> (notes: [String], verified: String?)
+    func populate(_ plan: DrillPlan, _ context: PopulateContext, progress: @escaping @Sendable (String) -> Void) async throws
+        -> (notes: [String], verified: String?)
     /// The restore_command script recovery runs (`%f %p`); nil: the drill's own, reading the archive folder.
     func restoreCommandScript(_ plan: DrillPlan, server: any RecoverableServer) -> String?
 }
@@ -34,10 +32,10 @@ struct BaseBackupRestoreSteps: PhysicalRestoreSteps {
     var verificationSkipped: String { "the base backup has no backup_manifest" }
     var runsInContainers: Bool { true }
 
-    func populate(
-        _ plan: DrillPlan, data: String, tablespaces: String, contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation,
-        progress: @escaping @Sendable (String) -> Void
-    ) async throws -> (notes: [String], verified: String?) {
+    func populate(_ plan: DrillPlan, _ context: PopulateContext, progress: @escaping @Sendable (String) -> Void) async throws
+        -> (notes: [String], verified: String?)
+    {
+        let (data, tablespaces, contain) = (context.dataDirectory, context.tablespaceDirectory, context.contain)
         let notes = try await BaseBackupExtractor.extract(backup, into: data, tablespaceRoot: tablespaces, contain: contain, progress: progress)
         let verified = try await BaseBackupExtractor.verify(backup, data: data, binaries: plan.serverBinaries, contain: contain)
         try BaseBackupExtractor.rewriteTablespaceMap(data: data, tablespaceRoot: tablespaces)
@@ -60,8 +58,8 @@ extension DrillRunner {
                 majorVersion: plan.majorVersion, binDirectory: plan.serverBinaries.directory, settings: plan.file.postgres.settings,
                 serverUser: plan.file.postgres.osUser, listenOnLoopback: plan.file.postgres.listenOnLoopback)
             let superusers = plan.file.recovery.superuser.map { [$0] } ?? RecoveryMonitor.superuserCandidates
-            let populate: (String, String, @escaping @Sendable (ToolInvocation) -> ToolInvocation) async throws -> [String] = { data, tablespaces, contain in
-                let (notes, summary) = try await steps.populate(plan, data: data, tablespaces: tablespaces, contain: contain) { progress.detail($0) }
+            let populate: (PopulateContext) async throws -> [String] = { context in
+                let (notes, summary) = try await steps.populate(plan, context) { progress.detail($0) }
                 verified.text = summary
                 return notes
             }

@@ -32,6 +32,9 @@ public final class DrillSandbox: Sendable, CustomStringConvertible {
         /// drill) and, with `ownProcessNamespace`, one of their own inside it, so that whatever
         /// they start ends when their main process ends; the host's network.
         case client(ownProcessNamespace: Bool)
+        /// A backup tool that downloads into the drill's folder (barman-cloud-restore): the
+        /// read-only file system and the PID namespace, as `user`, with the host's network.
+        case fetcher(user: OSUser?)
     }
 
     /// Host pid of the namespaces' PID 1.
@@ -161,6 +164,16 @@ public final class DrillSandbox: Sendable, CustomStringConvertible {
                 arguments += Self.dropPrivileges(to: user)
                 wrapped.environment["USER"] = wrapped.environment["USER"] ?? user.name
                 wrapped.environment["LOGNAME"] = wrapped.environment["LOGNAME"] ?? user.name
+                if let home = OSUser.home(of: user) { wrapped.environment["HOME"] = home }
+            }
+        case .fetcher(let user):
+            arguments += ["--pid"]
+            if !rootless { arguments.append("--mount") }
+            if let directory = invocation.workingDirectory { arguments.append("--wd=\(directory)") }
+            arguments.append("--")
+            if let user = user ?? invocation.user, OSUser.isRoot, user.uid != 0 {
+                arguments += Self.dropPrivileges(to: user)
+                wrapped.environment["USER"] = wrapped.environment["USER"] ?? user.name
                 if let home = OSUser.home(of: user) { wrapped.environment["HOME"] = home }
             }
         case .client(let own):

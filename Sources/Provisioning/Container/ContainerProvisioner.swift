@@ -389,8 +389,7 @@ extension ContainerProvisioner {
     /// mounted at the same path, the WAL archive read-only, no network, a socket for the drill.
     public func provisionFromBackup(
         _ request: ProvisionRequest, superusers: [String], allowedPreloads: Set<String>, archive: String,
-        populate: (_ dataDirectory: String, _ tablespaceDirectory: String, _ contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation)
-            async throws -> [String]
+        populate: (PopulateContext) async throws -> [String]
     ) async throws -> (ContainerServer, [String]) {
         for name in request.settings.keys {
             if let reason = QuarantineSettings.rejectionReason(for: name) { throw ProvisionError(.forbiddenSetting, reason) }
@@ -410,7 +409,10 @@ extension ContainerProvisioner {
             }
             // The backup is untrusted: laid out inside the sandbox (read-only but for the drill's folder).
             let sandbox = server.sandbox
-            var notes = try await populate(scratch + "/data", scratch + "/tablespaces") { sandbox?.wrap($0, scope: .server(user: nil)) ?? $0 }
+            var notes = try await populate(
+                PopulateContext(
+                    dataDirectory: scratch + "/data", tablespaceDirectory: scratch + "/tablespaces",
+                    contain: { sandbox?.wrap($0, scope: .server(user: nil)) ?? $0 }))
             notes += try ConfigurationRepair.repair(dataDirectory: scratch + "/data")
             var settings = request.settings
             for (key, value) in QuarantineSettings.values { settings[key] = value }

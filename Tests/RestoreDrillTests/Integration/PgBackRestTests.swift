@@ -44,7 +44,8 @@ struct PgBackRestTests {
         let report = try DrillCLI.report(in: workspace.file("reports"))
         let suites = report["suites"] as? [[String: Any]] ?? []
         let cases = { (name: String) in suites.first { $0["name"] as? String == name }?["cases"] as? [[String: Any]] ?? [] }
-        #expect(cases("verify").first { $0["name"] as? String == "pgbackrest verify" }?["status"] as? String == "passed", "\(cases("verify"))")
+        let verified = cases("verify").first { $0["name"] as? String == "pgbackrest verify" }
+        #expect(verified?["status"] as? String == "passed" && (verified?["output"] as? String)?.contains("status: ok") == true, "\(cases("verify"))")
         #expect(cases("recover").first?["status"] as? String == "passed")
         #expect(cases("checks.checks").first?["status"] as? String == "passed", "\(cases("checks.checks"))")
         #expect((report["backup"] as? [String: Any])?["format"] as? String == "pgbackrest/full")

@@ -35,4 +35,22 @@ struct S3Settings: Sendable {
                 caBundle: caBundle.map { ObjectsParsing.absolute($0, baseDirectory) }, accessKey: references["access_key"],
                 secretKey: references["secret_key"], sessionToken: references["session_token"]))
     }
+
+    /// The credentials and region as the AWS variables, resolved (for a backup tool's own S3
+    /// client, e.g. Barman's boto3), and the endpoint when one is set.
+    func toolEnvironment() async throws -> (environment: [String: String], endpoint: String?) {
+        let host = ProcessInfo.processInfo.environment
+        var environment: [String: String] = [:]
+        for (reference, name) in [(spec.accessKey, "AWS_ACCESS_KEY_ID"), (spec.secretKey, "AWS_SECRET_ACCESS_KEY"), (spec.sessionToken, "AWS_SESSION_TOKEN")] {
+            if let reference {
+                guard let parsed = SecretReference.parse(reference) else { throw ConfigError(file: name, message: "not a reference: write env:NAME, file:PATH or command:CMD") }
+                environment[name] = try await parsed.resolve()
+            } else if let value = host[name], !value.isEmpty {
+                environment[name] = value
+            }
+        }
+        environment["AWS_DEFAULT_REGION"] = spec.region ?? host["AWS_REGION"] ?? host["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        if let bundle = spec.caBundle ?? host["AWS_CA_BUNDLE"] { environment["AWS_CA_BUNDLE"] = bundle }
+        return (environment, spec.endpoint ?? host["AWS_ENDPOINT_URL_S3"] ?? host["AWS_ENDPOINT_URL"])
+    }
 }

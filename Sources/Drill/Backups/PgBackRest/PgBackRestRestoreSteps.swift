@@ -17,10 +17,10 @@ struct PgBackRestRestoreSteps: PhysicalRestoreSteps {
     var verificationSkipped: String { "" }
     var runsInContainers: Bool { false }
 
-    func populate(
-        _ plan: DrillPlan, data: String, tablespaces: String, contain: @escaping @Sendable (ToolInvocation) -> ToolInvocation,
-        progress: @escaping @Sendable (String) -> Void
-    ) async throws -> (notes: [String], verified: String?) {
+    func populate(_ plan: DrillPlan, _ context: PopulateContext, progress: @escaping @Sendable (String) -> Void) async throws
+        -> (notes: [String], verified: String?)
+    {
+        let (data, tablespaces, contain) = (context.dataDirectory, context.tablespaceDirectory, context.contain)
         let lock = (data as NSString).deletingLastPathComponent + "/pgbackrest"
         let user = OSUser.isRoot ? OSUser.lookup(name: plan.file.postgres.osUser) : nil
         try ScratchDirectory.makeDirectory(lock, owner: user)
