@@ -75,7 +75,7 @@ struct BarmanCloudSource: BackupSource {
     /// The WAL objects under `PREFIX/SERVER/wals/`, listed with our S3 client.
     static func walListing(_ file: DrillFile, catalog: BarmanCloudCatalog) async throws -> (WALArchive, histories: [String]) {
         let pattern = LocationPattern.parse(catalog.url + "/" + catalog.server + "/wals/")
-        let store = try await BackupStores.open(pattern, s3: file.backup.s3)
+        let store = try await BackupLocations.open(pattern, s3: file.backup.s3)
         let objects = try await BackupLocating.readable(pattern.bucketURL! + "/" + pattern.prefix) { try await store.list(pattern) }
         var segments: [WALSegmentName: String] = [:]
         var histories: [String] = []

@@ -30,7 +30,7 @@ enum ArtifactFetch {
     }
 
     static func fetch(
-        _ artifact: StoredArtifact, from store: any BackupStore, into folder: String, decryption: ArtifactDecryption?, user: OSUser?,
+        _ artifact: StoredArtifact, from store: any BackupLocation, into folder: String, decryption: ArtifactDecryption?, user: OSUser?,
         progress: @escaping @Sendable (Int64) -> Void
     ) async throws -> Outcome {
         signal(SIGPIPE, SIG_IGN)
@@ -69,7 +69,7 @@ enum ArtifactFetch {
         return Outcome(path: path, stored: writer.digest(), decryption: outcome)
     }
 
-    private static func read(_ artifact: StoredArtifact, _ store: any BackupStore, _ writer: FetchWriter) async throws {
+    private static func read(_ artifact: StoredArtifact, _ store: any BackupLocation, _ writer: FetchWriter) async throws {
         try await withTaskCancellationHandler {
             try await store.stream(artifact) { writer.write($0) }
         } onCancel: {

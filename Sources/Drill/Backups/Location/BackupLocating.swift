@@ -6,7 +6,7 @@ import Restore
 
 /// The one artifact a location and `backup.select` name, and what was recorded about it.
 struct LocatedBackup: Sendable {
-    var store: any BackupStore
+    var store: any BackupLocation
     var artifact: StoredArtifact
     /// How it was chosen among several; nil when the location names one file.
     var choice: CandidateSelection.Choice?
@@ -28,7 +28,7 @@ struct LocatedBackup: Sendable {
 /// sidecar beside it (`KEY.restore-drill.json`) or `backup.metadata`.
 enum BackupLocating {
     static func locate(_ file: DrillFile, pattern: LocationPattern) async throws -> LocatedBackup {
-        let store = try await BackupStores.open(pattern, s3: file.backup.s3)
+        let store = try await BackupLocations.open(pattern, s3: file.backup.s3)
         let what = pattern.bucketURL.map { "\($0)/\(pattern.glob ?? pattern.prefix)" } ?? (pattern.glob ?? pattern.prefix)
         let listed = try await readable(what) { try await store.list(pattern) }
         let remote = pattern.bucketURL != nil
@@ -71,7 +71,7 @@ enum BackupLocating {
             needsFetch: remote || file.backup.encryption != nil)
     }
 
-    private static func metadata(_ file: DrillFile, _ store: any BackupStore, _ artifact: StoredArtifact, sidecar: BackupMetadata? = nil) async throws
+    private static func metadata(_ file: DrillFile, _ store: any BackupLocation, _ artifact: StoredArtifact, sidecar: BackupMetadata? = nil) async throws
         -> (BackupMetadata?, String?)
     {
         if let explicit = file.backup.metadata {

@@ -4,7 +4,7 @@ import Objects
 
 /// Backup files in an S3 bucket, read with the project's S3 client (SigV4, retries, ranged
 /// resume): ListObjectsV2 and GET only.
-struct S3BackupStore: BackupStore {
+struct S3BackupLocation: BackupLocation {
     let client: S3Client
     let bucketURL: String
 

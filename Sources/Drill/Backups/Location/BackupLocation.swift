@@ -13,8 +13,9 @@ struct StoredArtifact: Sendable, Equatable {
 }
 
 /// Where a backup's files live, read-only: a local folder or an S3 bucket. A drill lists,
-/// reads and streams; it never writes, renames or deletes there.
-protocol BackupStore: Sendable {
+/// reads and streams; it never writes, renames or deletes there. Decryption is a stage of
+/// the fetch (`ArtifactFetch`), not of the location.
+protocol BackupLocation: Sendable {
     /// `s3://bucket/prefix` or the folder, for messages.
     var description: String { get }
     /// Every file `pattern` matches, sidecars (`*.restore-drill.json`) left out.
@@ -79,14 +80,14 @@ enum BackupMetadataNames {
 }
 
 /// Opens the store a location names.
-enum BackupStores {
-    static func open(_ pattern: LocationPattern, s3: S3Settings) async throws -> any BackupStore {
-        guard let bucketURL = pattern.bucketURL else { return LocalBackupStore() }
+enum BackupLocations {
+    static func open(_ pattern: LocationPattern, s3: S3Settings) async throws -> any BackupLocation {
+        guard let bucketURL = pattern.bucketURL else { return LocalBackupLocation() }
         var spec = s3.spec
         spec.url = bucketURL
         guard let store = try await spec.open() as? S3Store else {
             throw ConfigError(file: bucketURL, message: "\(bucketURL) did not open as an S3 bucket")
         }
-        return S3BackupStore(client: store.client, bucketURL: bucketURL)
+        return S3BackupLocation(client: store.client, bucketURL: bucketURL)
     }
 }

@@ -2,7 +2,7 @@ import DrillSupport
 import Foundation
 
 /// Backup files in a local folder, read-only (a glob's folder is listed, nothing more).
-struct LocalBackupStore: BackupStore {
+struct LocalBackupLocation: BackupLocation {
     var description: String { "local files" }
 
     func list(_ pattern: LocationPattern) async throws -> [StoredArtifact] {
