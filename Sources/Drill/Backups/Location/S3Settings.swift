@@ -41,16 +41,22 @@ struct S3Settings: Sendable {
     func toolEnvironment() async throws -> (environment: [String: String], endpoint: String?) {
         let host = ProcessInfo.processInfo.environment
         var environment: [String: String] = [:]
-        for (reference, name) in [(spec.accessKey, "AWS_ACCESS_KEY_ID"), (spec.secretKey, "AWS_SECRET_ACCESS_KEY"), (spec.sessionToken, "AWS_SESSION_TOKEN")] {
-            if let reference {
-                guard let parsed = SecretReference.parse(reference) else { throw ConfigError(file: name, message: "not a reference: write env:NAME, file:PATH or command:CMD") }
-                environment[name] = try await parsed.resolve()
-            } else if let value = host[name], !value.isEmpty {
-                environment[name] = value
-            }
-        }
+        // Three calls, not a loop over (reference, name) pairs: Swift 6.3.1's optimizer crashed
+        // (coroutine splitting, -c release) on a typed-throwing await inside such a loop.
+        environment["AWS_ACCESS_KEY_ID"] = try await Self.value(spec.accessKey, orVariable: "AWS_ACCESS_KEY_ID", host)
+        environment["AWS_SECRET_ACCESS_KEY"] = try await Self.value(spec.secretKey, orVariable: "AWS_SECRET_ACCESS_KEY", host)
+        environment["AWS_SESSION_TOKEN"] = try await Self.value(spec.sessionToken, orVariable: "AWS_SESSION_TOKEN", host)
         environment["AWS_DEFAULT_REGION"] = spec.region ?? host["AWS_REGION"] ?? host["AWS_DEFAULT_REGION"] ?? "us-east-1"
         if let bundle = spec.caBundle ?? host["AWS_CA_BUNDLE"] { environment["AWS_CA_BUNDLE"] = bundle }
         return (environment, spec.endpoint ?? host["AWS_ENDPOINT_URL_S3"] ?? host["AWS_ENDPOINT_URL"])
+    }
+
+    /// The reference's value, else the host variable's (nil when neither is set).
+    private static func value(_ reference: String?, orVariable name: String, _ host: [String: String]) async throws -> String? {
+        guard let reference else { return host[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let parsed = SecretReference.parse(reference) else {
+            throw ConfigError(file: name, message: "not a reference: write env:NAME, file:PATH or command:CMD")
+        }
+        return try await parsed.resolve()
     }
 }
