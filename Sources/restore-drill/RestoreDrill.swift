@@ -4,6 +4,7 @@ import DrillSupport
 import Foundation
 import Logging
 import Reports
+import Restore
 import Synchronization
 
 @main
@@ -164,7 +165,13 @@ struct Record: AsyncParsableCommand {
             drills recovering to {name: NAME} compare with them.
             """)
 
-    @Argument(help: "The pg_dump artifact (file or directory).") var artifact: String
+    @Argument(help: "The pg_dump artifact (file or directory), or s3://BUCKET/KEY.") var artifact: String
+    @Option(name: .long, help: "The file ARTIFACT is stored as (e.g. its age-encrypted copy): record its size and SHA-256, write the sidecar beside it.")
+    var stored: String?
+    @Option(name: .long, help: "s3:// artifacts: the S3 endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS's).") var endpoint: String?
+    @Option(name: .long, help: "s3:// artifacts: the region (else AWS_REGION).") var region: String?
+    @Option(name: .customLong("age-identity"), help: "s3:// artifacts: decrypt with this age identity (env:NAME, file:PATH) to read what it holds.")
+    var ageIdentity: String?
     @Option(name: .shortAndLong, help: "Write the metadata here instead of next to the artifact.") var output: String?
     @Option(name: .long, help: "The source database (a DSN, or env:NAME / file:PATH holding one) to fingerprint.") var source: String?
     @Option(name: .long, help: "The snapshot the dump was taken in (pg_export_snapshot()), or 'now'.") var snapshot: String?
@@ -177,6 +184,14 @@ struct Record: AsyncParsableCommand {
             throw ValidationError("--source needs exactly one of --snapshot ID, --snapshot now, --dump FORMAT or --restore-point NAME: fingerprints of another moment than the backup's would not match it")
         }
         if source == nil, moments > 0 { throw ValidationError("--snapshot, --dump and --restore-point need --source") }
+        let remote = artifact.hasPrefix("s3://")
+        if remote, source != nil || stored != nil {
+            throw ValidationError("an s3:// artifact is recorded as it is stored: --source and --stored are for local files")
+        }
+        if !remote, endpoint != nil || region != nil || ageIdentity != nil {
+            throw ValidationError("--endpoint, --region and --age-identity are for s3:// artifacts")
+        }
+        if stored != nil, source != nil { throw ValidationError("--stored records a plaintext dump for its stored copy; record with --source first, without --stored") }
     }
 
     func run() async throws {
@@ -188,8 +203,26 @@ struct Record: AsyncParsableCommand {
             var recordSource: BackupRecording.Source?
             if let source, let moment { recordSource = BackupRecording.Source(dsn: source, moment: moment) }
             let progress = ProgressLine()
-            let (metadata, path, warnings) = try await BackupRecording.record(
-                artifact: artifact, output: output, source: recordSource, progress: { progress.show($0) })
+            let metadata: BackupMetadata
+            let path: String
+            let warnings: [String]
+            if artifact.hasPrefix("s3://") {
+                let remote = BackupRecording.RemoteArtifact(url: artifact, endpoint: endpoint, region: region, ageIdentity: ageIdentity)
+                let (recorded, written, notes) = try await BackupRecording.recordRemote(remote, output: output) { progress.show($0) }
+                progress.clear()
+                guard let written else {
+                    // No --output: the metadata on standard output, to upload beside the object.
+                    Swift.print(String(decoding: try recorded.encoded(), as: UTF8.self))
+                    for note in notes { FileHandle.standardError.write(Data("restore-drill: warning: \(note)\n".utf8)) }
+                    return
+                }
+                (metadata, path, warnings) = (recorded, written, notes)
+            } else if let stored {
+                (metadata, path, warnings) = try await BackupRecording.recordStored(artifact: artifact, stored: stored, output: output) { progress.show($0) }
+            } else {
+                (metadata, path, warnings) = try await BackupRecording.record(
+                    artifact: artifact, output: output, source: recordSource, progress: { progress.show($0) })
+            }
             progress.clear()
             let kind = metadata.dumpFormat.map { "\($0.rawValue) dump" } ?? "base backup"
             Swift.print("Recorded \(path): \(kind), \(ByteCount(metadata.size)), sha256 \(metadata.sha256)")

@@ -325,4 +325,51 @@ struct S3BackupTests {
         #expect((report["backup"] as? [String: Any])?["location"] as? String == folder + "/app-2.dump")
         #expect(!(try sample.suiteNames()).contains("fetch"), "a local unencrypted file is read where it is")
     }
+
+    /// `record --stored` writes the sidecar for the encrypted copy; `record s3://...` reads an
+    /// object without writing to the bucket and prints (or writes) its metadata.
+    @Test func recordWorksForStoredCopiesAndForObjectsInABucket() async throws {
+        var sample = try await SampleDrill.prepare("s3-record")
+        defer { sample.remove() }
+        let recording = sample.workspace.file("moto-requests.jsonl")
+        try await MotoServer.with(recording: recording) { server in
+            let key = try await Self.ageKey(sample.workspace, name: "backup.agekey")
+            let encrypted = sample.workspace.file("app.dump.age")
+            let sealed = try await ProcessRunner.run(ToolInvocation(executable: "age", arguments: ["-r", key.recipient, "-o", encrypted, sample.artifact]))
+            #expect(sealed.succeeded)
+            let stored = try await DrillCLI.run(["record", sample.artifact, "--stored", encrypted], workspace: sample.workspace)
+            #expect(stored.exitCode == 0, "\(stored.allOutput)")
+            let sidecar = try BackupMetadata.load(path: BackupMetadata.sidecarPath(for: encrypted))
+            let digest = try await ContentDigest.of(path: encrypted)
+            #expect(sidecar.sha256 == digest.sha256 && sidecar.size == digest.size.bytes && sidecar.artifact == "app.dump.age")
+            #expect(sidecar.dumpFormat == .custom && sidecar.inventory != nil)
+
+            try await server.fixture(["create-bucket", "backups"])
+            try await Self.upload(server, (encrypted, BackupMetadata.sidecarPath(for: encrypted)), key: "app.dump.age")
+            try await server.fixture(["put", "backups", "plain/app.dump", "--file", sample.artifact])
+            let before = MotoRecording.requests(recording).count
+            let environment = MotoServer.environment
+
+            let printed = try await DrillCLI.run(["record", "s3://backups/plain/app.dump", "--endpoint", server.endpoint], workspace: sample.workspace, environment: environment)
+            #expect(printed.exitCode == 0, "\(printed.allOutput)")
+            let metadata = try BackupMetadata.decode(Data(printed.standardOutput.utf8), from: "stdout")
+            #expect(metadata.sha256 == (try await ContentDigest.of(path: sample.artifact)).sha256 && metadata.dumpFormat == .custom)
+
+            let written = sample.workspace.file("remote.json")
+            let decrypted = try await DrillCLI.run(
+                ["record", "s3://backups/app.dump.age", "--endpoint", server.endpoint, "--age-identity", "file:\(key.identity)", "--output", written],
+                workspace: sample.workspace, environment: environment)
+            #expect(decrypted.exitCode == 0, "\(decrypted.allOutput)")
+            let remote = try BackupMetadata.load(path: written)
+            #expect(remote.sha256 == digest.sha256 && remote.dumpFormat == .custom && remote.serverVersion == sidecar.serverVersion)
+            #expect(Self.writes(recording, from: before).isEmpty, "record wrote to the bucket: \(Self.writes(recording, from: before))")
+
+            // The recorded encrypted backup drills.
+            sample.drill.location = "s3://backups/app.dump.age"
+            sample.drill.backupExtra = Self.s3Lines(server, identity: key.identity)
+            let run = try await sample.run(environment: Self.environment)
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            #expect(sample.workspace.leftoversInTmp().isEmpty)
+        }
+    }
 }
