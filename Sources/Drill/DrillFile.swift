@@ -74,6 +74,14 @@ public struct DrillFile: Sendable {
         public var superuser: String?
         /// Scheduler libraries allowed to stay in shared_preload_libraries.
         public var allowPreload: Set<String>
+        /// `target: random_within_window`: a time drawn in the chosen backup's WAL coverage,
+        /// with this seed (nil: one the drill draws and reports).
+        public var randomWithinWindow: RandomWindow? = nil
+
+        /// How the random target is drawn.
+        public struct RandomWindow: Sendable, Equatable {
+            public var seed: UInt64?
+        }
     }
 
     /// The throwaway server.
@@ -385,7 +393,13 @@ public enum DrillFileParser {
             target: RecoveryTarget(kind: .latest), timeout: .seconds(3600), superuser: nil, allowPreload: [])
         guard let node else { return recovery }
         try node.rejectUnknownKeys(["target", "inclusive", "timeline", "timeout", "superuser", "allow_preload"])
-        if let target = node["target"] { recovery.target.kind = try parseTargetKind(target) }
+        if let target = node["target"] {
+            if let random = try parseRandomTarget(target) {
+                recovery.randomWithinWindow = random
+            } else {
+                recovery.target.kind = try parseTargetKind(target)
+            }
+        }
         recovery.target.inclusive = try node["inclusive"]?.bool() ?? true
         if let timeline = node["timeline"] {
             let value = try timeline.string()
@@ -400,8 +414,20 @@ public enum DrillFileParser {
         return recovery
     }
 
+    /// `random_within_window` or `{random_within_window: {seed: 42}}`; nil for any other target.
+    static func parseRandomTarget(_ node: YAMLValue) throws(ConfigError) -> DrillFile.Recovery.RandomWindow? {
+        if !node.isMapping { return try node.string() == "random_within_window" ? .init(seed: nil) : nil }
+        guard let options = node["random_within_window"] else { return nil }
+        if options.isNull { return .init(seed: nil) }
+        try options.rejectUnknownKeys(["seed"])
+        guard let seedNode = options["seed"] else { return .init(seed: nil) }
+        let seed = try seedNode.int()
+        guard seed > 0 else { throw seedNode.error("a seed is a whole number above 0") }
+        return .init(seed: UInt64(seed))
+    }
+
     static func parseTargetKind(_ node: YAMLValue) throws(ConfigError) -> RecoveryTargetKind {
-        let expected = "expected latest, immediate, or one of {time: ...}, {lsn: ...}, {xid: ...}, {name: ...}"
+        let expected = "expected latest, immediate, random_within_window, or one of {time: ...}, {lsn: ...}, {xid: ...}, {name: ...}"
         if !node.isMapping {
             switch try node.string() {
             case "latest": return .latest

@@ -18,8 +18,16 @@ public struct PlanSummary: Encodable, Sendable {
         var selection: Selection?
 
         struct Selection: Encodable, Sendable {
+            struct Candidate: Encodable, Sendable {
+                var name: String
+                var time: String?
+                var timeSource: String
+                enum CodingKeys: String, CodingKey { case name, time, timeSource = "time_source" }
+            }
             var rule: String
             var candidates: Int
+            /// Every backup the location holds, newest first.
+            var listing: [Candidate]
             var chosen: String
             var reason: String
             var seed: UInt64?
@@ -118,7 +126,9 @@ public struct PlanSummary: Encodable, Sendable {
             selection: plan.logical?.located.flatMap { located in
                 located.choice.map {
                     Backup.Selection(
-                        rule: (plan.file.backup.select ?? .latest).description, candidates: located.candidates, chosen: located.url, reason: $0.reason,
+                        rule: (plan.file.backup.select ?? .latest).description, candidates: located.candidates,
+                        listing: located.listing.map { .init(name: $0.name, time: $0.time.map(TimestampText.iso), timeSource: $0.timeSource) },
+                        chosen: located.url, reason: $0.reason,
                         seed: $0.seed)
                 }
             })

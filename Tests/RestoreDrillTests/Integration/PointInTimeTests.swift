@@ -125,3 +125,38 @@ struct PointInTimeTests {
         #expect(drill.workspace.leftoversInTmp().isEmpty)
     }
 }
+
+/// `recovery.target: random_within_window`: a time drawn in the chosen backup's WAL coverage.
+@Suite("A random recovery target", .serialized)
+struct RandomTargetTests {
+    static func planned(_ drill: PhysicalDrill) async throws -> [String: Any] {
+        let run = try await drill.run("plan", options: ["--json"])
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any]
+        return object?["recovery"] as? [String: Any] ?? [:]
+    }
+
+    @Test func aSeededDrawRepeatsLiesInTheWindowAndRecoversExactlyToIt() async throws {
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("pitr-random", fixture: fixture)
+        defer { drill.remove() }
+        drill.target = "{random_within_window: {seed: 7}}"
+
+        let first = try await Self.planned(drill)
+        let second = try await Self.planned(drill)
+        #expect(first["target"] as? String == "time" && first["value"] as? String == second["value"] as? String, "\(first) \(second)")
+        let target = try #require(TimestampText.parse(first["value"] as? String ?? ""))
+        let lastCommit = fixture.marks.last!.commitTime
+        #expect(target <= lastCommit.addingTimeInterval(0.001) && target > fixture.marks.first!.commitTime.addingTimeInterval(-60), "\(target) vs \(lastCommit)")
+        #expect((first["reason"] as? String)?.contains("seed 7") == true)
+
+        drill.expectedRows = fixture.marks.filter { $0.commitTime <= target }.last?.rows ?? 0
+        let run = try await drill.run()
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+
+        // Another seed draws elsewhere; no seed draws one and says how to draw it again.
+        drill.target = "random_within_window"
+        let unseeded = try await Self.planned(drill)
+        #expect((unseeded["reason"] as? String)?.contains("set recovery.target {random_within_window: {seed:") == true, "\(unseeded)")
+    }
+}

@@ -173,6 +173,8 @@ struct S3BackupTests {
             #expect(try await plan("app-2026-11-20.dump.age")["chosen"] as? String == "s3://backups/app/app-2026-11-20.dump.age")
             let within = try await plan("{latest_within: 7d}")
             #expect(within["chosen"] as? String == "s3://backups/app/app-2026-11-30.dump.age" && within["candidates"] as? Int == 3)
+            let listing = (within["listing"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(listing == ["app-2026-11-30.dump.age", "app-2026-11-28.dump.age", "app-2026-11-20.dump.age"], "\(within)")
             let first = try await plan("{random_within: 30d, seed: 42}")
             let second = try await plan("{random_within: 30d, seed: 42}")
             #expect(first["seed"] as? Int == 42 && first["chosen"] as? String != nil && first["chosen"] as? String == second["chosen"] as? String)

@@ -35,6 +35,11 @@ struct BarmanCloudSource: BackupSource {
     }
 
     func plan(_ file: DrillFile, options: DrillOptions) async throws -> DrillPlanner.PlannedBackup {
+        if file.recovery.randomWithinWindow != nil {
+            throw ConfigError(
+                file: file.path,
+                message: "recovery.target random_within_window reads commit times from plain WAL segments (format: basebackup); with format: barman_cloud give a time target")
+        }
         let catalog = try await catalog(file)
         let user = OSUser.isRoot ? OSUser.lookup(name: file.postgres.osUser) : nil
         let listed = try await catalog.backups(user: user)

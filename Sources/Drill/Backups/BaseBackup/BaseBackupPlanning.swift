@@ -23,12 +23,16 @@ enum BaseBackupPlanning {
         }
         let archive = try WALArchive.list(directory: DrillPlanner.resolvePath(archiveLocation, base: file.baseDirectory))
         let catalog = try await BaseBackupCatalog.discover(location: location, archive: archive)
-        let target = options.targetOverride.map {
+        var target = options.targetOverride.map {
             RecoveryTarget(kind: $0, inclusive: file.recovery.target.inclusive, timeline: file.recovery.target.timeline)
         } ?? file.recovery.target
-        let choice = try choose(catalog, for: target, rule: file.backup.select ?? .latest, location: location)
+        var choice = try choose(catalog, for: target, rule: file.backup.select ?? .latest, location: location)
         let chosen = choice.backup
-        let preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
+        var preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
+        if let random = file.recovery.randomWithinWindow, options.targetOverride == nil {
+            target = try await drawTarget(file, random, backup: chosen, preflight: preflight, archive: archive, choice: &choice)
+            preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
+        }
         let metadataPath = file.backup.metadata.map { DrillPlanner.resolvePath($0, base: file.baseDirectory) } ?? BackupMetadata.sidecarPath(for: chosen.directory)
         let metadata = FileManager.default.fileExists(atPath: metadataPath) ? try BackupMetadata.load(path: metadataPath) : nil
         if catalog.count > 1, file.backup.sha256 != nil || file.backup.size != nil {
@@ -78,5 +82,32 @@ enum BaseBackupPlanning {
             choice.reason = picked.reason
             return choice
         }
+    }
+
+    /// `recovery.target: random_within_window`: a time drawn with the seed between the end of
+    /// the chosen backup and the last commit in the archive, so a scheduled drill proves, over
+    /// time, points throughout the window rather than only its end.
+    static func drawTarget(
+        _ file: DrillFile, _ random: DrillFile.Recovery.RandomWindow, backup: BaseBackup, preflight: WALPreflight, archive: WALArchive,
+        choice: inout BackupSelection.Choice
+    ) async throws -> RecoveryTarget {
+        guard let start = backup.stopTime ?? backup.label.startTime else {
+            throw ConfigError(file: file.path, message: "base backup \(backup.name) has no recorded end time: random_within_window cannot place its window; give a time target")
+        }
+        let binaries = try await ServerBinaries.locate(major: file.postgres.version ?? backup.majorVersion, explicitDirectory: file.postgres.binDirectory)
+        let user = OSUser.isRoot ? OSUser.lookup(name: file.postgres.osUser) : nil
+        guard let end = try await WALCoverage.lastCommit(first: preflight.first, last: preflight.last, archive: archive, binaries: binaries, user: user),
+            end > start
+        else {
+            throw RestoreError(
+                .failure, step: "random target",
+                "the WAL archive holds no commit after base backup \(backup.name) ended (\(TimestampText.postgres(start))): there is no window to draw a target from, so nothing after the backup can be recovered")
+        }
+        // A second past the backup's end: stop times are known to the second (see BackupSelection).
+        let from = start.addingTimeInterval(1) < end ? start.addingTimeInterval(1) : start
+        let seed = random.seed ?? UInt64.random(in: 1...UInt64(Int64.max))
+        let time = WALCoverage.draw(from: from, to: end, seed: seed)
+        choice.reason += "; target drawn at random (seed \(seed)\(random.seed == nil ? ", chosen by this drill: set recovery.target {random_within_window: {seed: \(seed)}} to draw it again" : "")) in the window \(TimestampText.postgres(from)) … \(TimestampText.postgres(end)) (the last commit in the archive): \(TimestampText.postgres(time))"
+        return RecoveryTarget(kind: .time(time), inclusive: true, timeline: file.recovery.target.timeline)
     }
 }

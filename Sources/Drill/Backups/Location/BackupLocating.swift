@@ -12,6 +12,8 @@ struct LocatedBackup: Sendable {
     var choice: CandidateSelection.Choice?
     /// How many backups the location holds.
     var candidates: Int
+    /// Every backup it holds, newest first, with the time selection used.
+    var listing: [BackupCandidate] = []
     var metadata: BackupMetadata?
     /// Where the metadata was read.
     var metadataURL: String?
@@ -67,8 +69,9 @@ enum BackupLocating {
         let chosen = listed.first { $0.name == choice.candidate.name }!
         let (metadata, url) = try await metadata(file, store, chosen, sidecar: sidecars[chosen.reference])
         return LocatedBackup(
-            store: store, artifact: chosen, choice: choice, candidates: listed.count, metadata: metadata, metadataURL: url,
-            needsFetch: remote || file.backup.encryption != nil)
+            store: store, artifact: chosen, choice: choice, candidates: listed.count,
+            listing: candidates.sorted { ($0.time ?? .distantPast, $0.name) > ($1.time ?? .distantPast, $1.name) }, metadata: metadata,
+            metadataURL: url, needsFetch: remote || file.backup.encryption != nil)
     }
 
     private static func metadata(_ file: DrillFile, _ store: any BackupLocation, _ artifact: StoredArtifact, sidecar: BackupMetadata? = nil) async throws

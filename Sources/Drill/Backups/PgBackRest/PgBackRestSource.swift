@@ -41,6 +41,11 @@ struct PgBackRestSource: BackupSource {
     }
 
     func plan(_ file: DrillFile, options: DrillOptions) async throws -> DrillPlanner.PlannedBackup {
+        if file.recovery.randomWithinWindow != nil {
+            throw ConfigError(
+                file: file.path,
+                message: "recovery.target random_within_window reads commit times from plain WAL segments (format: basebackup); with format: pgbackrest give a time target")
+        }
         let repository = try repository(file)
         guard FileManager.default.fileExists(atPath: repository.path) else {
             throw RestoreError(.failure, step: "fetch", "the pgBackRest repository \(repository.path) does not exist (backup.location in \(file.path))")

@@ -101,6 +101,11 @@ struct PgDumpSource: BackupSource {
         if let located = logical.located {
             if let choice = located.choice {
                 backup.append("  chosen:    \(located.artifact.name) of \(located.candidates) (\((plan.file.backup.select ?? .latest).description)): \(choice.reason)")
+                for candidate in located.listing.prefix(10) {
+                    let mark = candidate.name == located.artifact.name ? "*" : " "
+                    backup.append("           \(mark) \(candidate.name)\(candidate.time.map { "  \(candidate.timeSource) \(TimestampText.iso($0))" } ?? "")")
+                }
+                if located.listing.count > 10 { backup.append("             ... and \(located.listing.count - 10) older") }
             }
             if located.needsFetch {
                 backup.append(
