@@ -32,11 +32,14 @@ public struct StreamingDigest: ~Copyable {
     }
 
     /// Finishes the digest and returns it as lowercase hex.
-    public consuming func finalizeHex() -> String {
+    public consuming func finalizeHex() -> String { finalizeBytes().hex }
+
+    /// Finishes the digest and returns its bytes.
+    public consuming func finalizeBytes() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &digest, &length)
-        return digest.prefix(Int(length)).hex
+        return Array(digest.prefix(Int(length)))
     }
 
     deinit { EVP_MD_CTX_free(context) }

@@ -15,12 +15,15 @@ public struct ObjectStoreSpec: Sendable {
     public var accessKey: String?
     public var secretKey: String?
     public var sessionToken: String?
+    /// SSE-C: the customer key (base64 of 32 bytes) by reference; every object read sends it.
+    public var sseCustomerKey: String?
 
     /// Creates a spec.
     public init(
         url: String, endpoint: String? = nil, region: String? = nil, addressing: S3Location.Addressing = .path, caBundle: String? = nil,
-        accessKey: String? = nil, secretKey: String? = nil, sessionToken: String? = nil
+        accessKey: String? = nil, secretKey: String? = nil, sessionToken: String? = nil, sseCustomerKey: String? = nil
     ) {
+        self.sseCustomerKey = sseCustomerKey
         self.url = url
         self.endpoint = endpoint
         self.region = region
@@ -67,7 +70,28 @@ public struct ObjectStoreSpec: Sendable {
         let location = S3Location(endpoint: endpoint, bucket: bucket, prefix: prefix, region: region, addressing: addressing, caBundle: bundle)
         var client = S3Client(location: location, credentials: credentials, retry: retry)
         client.onRetry = nil
+        if let sseCustomerKey { client.objectHeaders = try await Self.customerKeyHeaders(sseCustomerKey) }
         return S3Store(client: client)
+    }
+
+    /// SSE-C's three headers for a key given by reference (base64 of a 256-bit key, as AWS takes it).
+    static func customerKeyHeaders(_ reference: String) async throws -> [(name: String, value: String)] {
+        guard let parsed = SecretReference.parse(reference) else {
+            throw ObjectStoreError(message: "sse_customer_key must be a reference: env:NAME, file:PATH or command:CMD", unreadable: false)
+        }
+        let text = try await parsed.resolve().trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let key = Data(base64Encoded: text), key.count == 32 else {
+            throw ObjectStoreError(
+                message: "sse_customer_key (\(reference)) must be the base64 of a 256-bit key (openssl rand -base64 32), as given to the uploads", unreadable: false)
+        }
+        SecretMasker.shared.register(text)
+        var md5 = StreamingDigest.md5()
+        md5.update(key)
+        let digest = Data(md5.finalizeBytes())
+        return [
+            ("x-amz-server-side-encryption-customer-algorithm", "AES256"), ("x-amz-server-side-encryption-customer-key", text),
+            ("x-amz-server-side-encryption-customer-key-md5", digest.base64EncodedString()),
+        ]
     }
 
     private func resolve(_ reference: String?, fallback: String, secret: Bool) async throws -> String {

@@ -66,7 +66,7 @@ extension S3Client {
     /// HEAD of a key (a version when given): size, ETag and the full-object SHA-256 checksum when the server stored one.
     public func head(key: String, versionID: String?) async throws(S3Error) -> (version: ObjectVersion, sha256: String?) {
         let full = location.prefix + key
-        let response = try await send(.head, key: full, query: versionID.map { [("versionId", $0)] } ?? [], what: "HEAD")
+        let response = try await send(.head, key: full, query: versionID.map { [("versionId", $0)] } ?? [], headers: objectHeaders, what: "HEAD")
         let etag = response.header("ETag").map(Self.unquoted)
         let modified = response.header("Last-Modified").flatMap(Self.httpDate) ?? Date(timeIntervalSince1970: 0)
         let version = ObjectVersion(
@@ -89,7 +89,7 @@ extension S3Client {
         try await withRetries(what: "GET s3://\(location.bucket)/\(full)") { () throws(S3Error) -> Void in
             let offset = delivered.load(ordering: .relaxed)
             // Ask for the stored checksum; servers without additional checksums ignore this.
-            var headers: [(name: String, value: String)] = [("x-amz-checksum-mode", "ENABLED")]
+            var headers: [(name: String, value: String)] = [("x-amz-checksum-mode", "ENABLED")] + objectHeaders
             if offset > 0 {
                 headers.append(("Range", "bytes=\(offset)-"))
                 if let etag = firstETag.withLock({ $0 }) { headers.append(("If-Match", "\"\(etag)\"")) }

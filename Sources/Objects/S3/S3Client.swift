@@ -29,6 +29,8 @@ public struct S3Client: Sendable {
     public var requestTimeout: Duration
     /// Called before each retry with what failed (for progress and the report).
     public var onRetry: (@Sendable (String) -> Void)?
+    /// Headers every object read (GET, HEAD) carries: SSE-C's customer key.
+    public var objectHeaders: [(name: String, value: String)] = []
 
     /// A client for `location` with `credentials`.
     public init(location: S3Location, credentials: S3Credentials, retry: RetryPolicy = RetryPolicy(), requestTimeout: Duration = .seconds(300)) {
@@ -56,9 +58,11 @@ public struct S3Client: Sendable {
     }
 
     /// Sends one request with retries; the body is collected (list and error answers are small).
-    func send(_ method: Method, key: String?, query: [(name: String, value: String?)] = [], what: String) async throws(S3Error) -> HTTPResponse {
+    func send(
+        _ method: Method, key: String?, query: [(name: String, value: String?)] = [], headers: [(name: String, value: String)] = [], what: String
+    ) async throws(S3Error) -> HTTPResponse {
         try await withRetries(what: what) { () throws(S3Error) -> HTTPResponse in
-            let built = request(method, key: key, query: query)
+            let built = request(method, key: key, query: query, headers: headers)
             let response: HTTPResponse
             do throws(HTTPError) {
                 response = try await HTTPClient.send(built.request, bodyLimit: 64 << 20)

@@ -374,4 +374,50 @@ struct S3BackupTests {
             #expect(sample.workspace.leftoversInTmp().isEmpty)
         }
     }
+
+    /// SSE-C: every read of the object carries the customer key's three headers (moto does not
+    /// implement SSE-C, so what the drill sends is read from moto's request recording).
+    @Test func aCustomerKeyGoesWithEveryReadOfTheObject() async throws {
+        var sample = try await SampleDrill.prepare("s3-ssec")
+        defer { sample.remove() }
+        let recording = sample.workspace.file("moto-requests.jsonl")
+        try await MotoServer.with(recording: recording) { server in
+            try await server.fixture(["create-bucket", "backups"])
+            try await server.fixture(["put", "backups", "app.dump", "--file", sample.artifact])
+            try await server.fixture(["put", "backups", "app.dump.restore-drill.json", "--file", BackupMetadata.sidecarPath(for: sample.artifact)])
+            let key = Data((0..<32).map { UInt8($0 * 7 % 256) })
+            var md5 = StreamingDigest.md5()
+            md5.update(key)
+            let keyMD5 = Data(md5.finalizeBytes()).base64EncodedString()
+            var environment = Self.environment
+            environment["TEST_SSEC_KEY"] = key.base64EncodedString()
+            sample.drill.location = "s3://backups/app.dump"
+            sample.drill.backupExtra = [
+                "endpoint: \(server.endpoint)", "access_key: env:TEST_S3_KEY", "secret_key: env:TEST_S3_SECRET", "sse_customer_key: env:TEST_SSEC_KEY",
+            ]
+            let before = MotoRecording.requests(recording).count
+
+            let run = try await sample.run(environment: environment)
+
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            #expect(!run.allOutput.contains(key.base64EncodedString()))
+            let text = try String(contentsOfFile: recording, encoding: .utf8)
+            let gets = text.split(separator: "\n").dropFirst(before).compactMap { line -> [String: String]? in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["method"] as? String == "GET",
+                    (object["url"] as? String)?.hasSuffix("/backups/app.dump") == true
+                else { return nil }
+                return Dictionary(((object["headers"] as? [String: String]) ?? [:]).map { ($0.key.lowercased(), $0.value) }) { $1 }
+            }
+            #expect(!gets.isEmpty)
+            for headers in gets {
+                #expect(headers["x-amz-server-side-encryption-customer-algorithm"] == "AES256")
+                #expect(headers["x-amz-server-side-encryption-customer-key-md5"] == keyMD5)
+            }
+
+            environment["TEST_SSEC_KEY"] = "not-a-key"
+            let refused = try await sample.run(environment: environment)
+            #expect(refused.exitCode == 3, "\(refused.allOutput)")
+            #expect(refused.allOutput.contains("must be the base64 of a 256-bit key"), "\(refused.allOutput)")
+        }
+    }
 }

@@ -21,8 +21,8 @@ struct BarmanCloudSource: BackupSource {
         backup.sourceOptions["server"] = try node.required("server", hint: "Barman's server name, as given to barman-cloud-backup").string()
         let location = try node.required("location", hint: "s3://BUCKET/PREFIX, as given to barman-cloud-backup")
         guard try location.string().hasPrefix("s3://") else { throw location.error("a Barman cloud location is s3://BUCKET/PREFIX") }
-        for key in ["sha256", "size", "metadata", "encryption"] {
-            if let value = node[key] { throw value.error("\(key) is not for Barman cloud backups") }
+        for key in ["sha256", "size", "metadata", "encryption", "sse_customer_key"] {
+            if let value = node[key] { throw value.error("\(key) is not for Barman cloud backups (Barman's own tools read the bucket)") }
         }
     }
 

@@ -7,7 +7,7 @@ import Objects
 /// `secret_key`, `session_token`); unset values come from the AWS variables.
 struct S3Settings: Sendable {
     /// The keys these settings are read from.
-    static let keys = ["endpoint", "region", "addressing", "ca_bundle", "access_key", "secret_key", "session_token"]
+    static let keys = ["endpoint", "region", "addressing", "ca_bundle", "access_key", "secret_key", "session_token", "sse_customer_key"]
 
     /// The settings as a store spec (its `url` is set by whoever opens it).
     var spec = ObjectStoreSpec(url: "")
@@ -20,7 +20,7 @@ struct S3Settings: Sendable {
             addressing = parsed
         }
         var references: [String: String] = [:]
-        for key in ["access_key", "secret_key", "session_token"] {
+        for key in ["access_key", "secret_key", "session_token", "sse_customer_key"] {
             guard let value = node[key] else { continue }
             let text = try value.string()
             guard SecretReference.parse(text) != nil else {
@@ -33,7 +33,7 @@ struct S3Settings: Sendable {
             spec: ObjectStoreSpec(
                 url: "", endpoint: try node["endpoint"]?.string(), region: try node["region"]?.string(), addressing: addressing,
                 caBundle: caBundle.map { ObjectsParsing.absolute($0, baseDirectory) }, accessKey: references["access_key"],
-                secretKey: references["secret_key"], sessionToken: references["session_token"]))
+                secretKey: references["secret_key"], sessionToken: references["session_token"], sseCustomerKey: references["sse_customer_key"]))
     }
 
     /// The credentials and region as the AWS variables, resolved (for a backup tool's own S3

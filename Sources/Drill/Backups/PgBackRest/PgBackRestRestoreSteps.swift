@@ -30,6 +30,7 @@ struct PgBackRestRestoreSteps: PhysicalRestoreSteps {
             executable: repository.executable,
             arguments: [
                 repository.configArgument, "--set=\(set.label)", "--type=preserve", "--archive-mode=off", "--pg1-path=\(data)",
+                "--process-max=\(plan.jobs)",
                 "--tablespace-map-all=\(tablespaces)", "restore",
             ], environment: environment, workingDirectory: data, displayName: "pgbackrest restore",
             onLine: { line, _ in if line.contains("INFO: restore") { progress(String(line.drop { $0 != "r" }.prefix(120))) } })

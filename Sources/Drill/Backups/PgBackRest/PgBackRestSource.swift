@@ -98,7 +98,7 @@ struct PgBackRestSource: BackupSource {
         guard let physical = plan.physical, let steps = physical.steps as? PgBackRestRestoreSteps else { return [] }
         let user = OSUser.isRoot ? OSUser.lookup(name: plan.file.postgres.osUser) : nil
         return [
-            try await Self.verifyCase(steps.repository, chosen: steps.set.label, user: user),
+            try await Self.verifyCase(steps.repository, chosen: steps.set.label, user: user, processes: plan.jobs),
             WALContinuity.reportCase(physical),
             try await WALContinuity.accessCase(physical, osUser: plan.file.postgres.osUser),
         ]
@@ -107,12 +107,12 @@ struct PgBackRestSource: BackupSource {
     /// `pgbackrest verify`: every backup file and WAL segment against the repository's checksums.
     /// pgBackRest 2.45 exits 0 when it finds damage ("status: error", then the sets and WAL it
     /// found invalid): the verdict is read from its summary, not from the exit status.
-    static func verifyCase(_ repository: PgBackRestRepository, chosen: String, user: OSUser?) async throws -> ReportCase {
+    static func verifyCase(_ repository: PgBackRestRepository, chosen: String, user: OSUser?, processes: Int) async throws -> ReportCase {
         let name = "pgbackrest verify"
         let start = ContinuousClock.now
         let lock = try ScratchDirectory.create(root: nil, owner: user)
         defer { _ = ScratchDirectory.remove(lock) }
-        let result = try await repository.run(["--verbose", "verify"], user: user, lockPath: lock, console: "info")
+        let result = try await repository.run(["--verbose", "--process-max=\(processes)", "verify"], user: user, lockPath: lock, console: "info")
         let lines = (result.standardOutput + result.standardError).split(separator: "\n").map(String.init)
         let output = lines.filter { !$0.contains("verify command begin") }.suffix(30).joined(separator: "\n")
         let seconds = (ContinuousClock.now - start).seconds
