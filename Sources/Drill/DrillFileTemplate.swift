@@ -15,7 +15,12 @@ public enum DrillFileTemplate {
         backup:
           format: pg_dump                           # a pg_dump archive: custom, directory, tar or plain SQL,
                                                     # optionally gzip/lz4/zstd-compressed (detected by magic bytes)
-          location: file:///var/backups/app.dump    # file:// URL or a path relative to this file
+          location: file:///var/backups/app.dump    # file:// URL or a path relative to this file;
+                                                    # or s3://BUCKET/KEY, a prefix, or a glob (s3://backups/app/*.dump)
+          # select: {latest_within: 26h}            # among several: latest, a name, {random_within: 30d, seed: 42}
+          # encryption: {tool: age, identity: env:BACKUP_AGE_IDENTITY}   # or {tool: gpg, key: REF, passphrase: REF}
+          # endpoint: https://s3.eu-central-1.amazonaws.com   # s3://: credentials from AWS_* or access_key/secret_key: env:...
+          # Other sources (docs/backup-sources.md): pg_dumpall, supabase_cli, basebackup, pgbackrest, barman_cloud
           # What was recorded at backup time. By default ARTIFACT.restore-drill.json next to the artifact,
           # as written by `restore-drill record ARTIFACT`. Or give it here:
           # metadata: file:///var/backups/app.dump.restore-drill.json
