@@ -420,4 +420,24 @@ struct S3BackupTests {
             #expect(refused.allOutput.contains("must be the base64 of a 256-bit key"), "\(refused.allOutput)")
         }
     }
+
+    /// An encrypted file on local disk goes through the same fetch: hashed as stored, decrypted
+    /// into the drill's folder, the original left as it was.
+    @Test func anEncryptedLocalFileIsDecryptedIntoTheDrillsFolder() async throws {
+        var sample = try await SampleDrill.prepare("local-age")
+        defer { sample.remove() }
+        let key = try await Self.ageKey(sample.workspace, name: "backup.agekey")
+        let files = try await Self.encryptedBackup(sample, recipient: key.recipient, name: "app.dump.age")
+        let before = try await ContentDigest.of(path: files.artifact)
+        sample.drill.location = files.artifact
+        sample.drill.backupExtra = ["encryption: {tool: age, identity: file:\(key.identity)}"]
+
+        let run = try await sample.run()
+
+        #expect(run.exitCode == 0, "\(run.allOutput)")
+        #expect(try sample.cases(ofSuite: "verify").first { $0["name"] as? String == "artifact decrypts with age" }?["status"] as? String == "passed")
+        #expect((try sample.report()["backup"] as? [String: Any])?["location"] as? String == files.artifact)
+        #expect(try await ContentDigest.of(path: files.artifact) == before)
+        #expect(sample.workspace.leftoversInTmp().isEmpty)
+    }
 }
