@@ -27,6 +27,8 @@ public struct BarmanCloudFixture: Sendable {
                 "archive_command": "env \(inline) /usr/bin/barman-cloud-wal-archive --endpoint-url \(moto.endpoint) \(url) \(server) %p",
                 "wal_level": "replica",
             ],
+            // Each segment is a python start and a 16 MB upload to moto: slow on a loaded machine.
+            archiveTimeout: .seconds(120),
             withPrimary: { primary in
                 let connection = primary.connection
                 var environment = credentials

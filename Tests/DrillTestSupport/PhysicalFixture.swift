@@ -66,6 +66,7 @@ public struct PhysicalFixture: Sendable {
         primarySettings: [String: String] = [:],
         recordedPoint: (batch: Int, name: String)? = nil,
         superuser: String? = nil,
+        archiveTimeout: Duration = .seconds(10),
         prepare: (@Sendable (_ session: PostgresConnection, _ archive: String) async throws -> Void)? = nil,
         withPrimary: (@Sendable (_ primary: any ProvisionedServer) async throws -> Void)? = nil,
         afterBaseBackup: (@Sendable (_ session: PostgresConnection) async throws -> Void)? = nil
@@ -123,7 +124,7 @@ public struct PhysicalFixture: Sendable {
                         primary, name: "base\(fixture.baseBackups.count + 1)", format: format, compression: compression)
                 }
             }
-            try await fixture.switchAndWaitForArchive(session)
+            try await fixture.switchAndWaitForArchive(session, timeout: archiveTimeout)
             _ = await primary.tearDown()
             return fixture
         } catch {
@@ -165,10 +166,11 @@ public struct PhysicalFixture: Sendable {
         baseBackups.append(name)
     }
 
-    func switchAndWaitForArchive(_ session: PostgresConnection) async throws {
+    func switchAndWaitForArchive(_ session: PostgresConnection, timeout: Duration) async throws {
         let switched = try await session.query("SELECT pg_walfile_name(pg_switch_wal())")
         let last = switched.value() ?? ""
-        for _ in 0..<100 {
+        // Bounded: polls every 100 ms until `timeout`.
+        for _ in 0..<max(1, Int(timeout.seconds * 10)) {
             let archived = try await session.query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
             if let done = archived.value(), done >= last { return }
             try await Task.sleep(for: .milliseconds(100))
