@@ -112,7 +112,7 @@ public struct DrillRunner: Sendable {
                 }
                 return verification
             }
-            state.verification = plan.source.usesRecordedChecksum ? verification : nil
+            state.verification = verification
             state.plan = plan
         }
 
@@ -199,13 +199,14 @@ public struct DrillRunner: Sendable {
         }
     }
 
-    private func verify(_ plan: DrillPlan, fetched: ArtifactFetch.Outcome?, suite: inout ReportSuite) async throws -> ArtifactVerification {
+    /// The verify phase's cases; the recorded-checksum comparison, nil for a source that checks its own.
+    private func verify(_ plan: DrillPlan, fetched: ArtifactFetch.Outcome?, suite: inout ReportSuite) async throws -> ArtifactVerification? {
         let start = ContinuousClock.now
         let counter = ByteCounter()
         let total = plan.expectedSize
         guard plan.source.usesRecordedChecksum else {
             suite.cases += try await plan.source.verifyCases(plan)
-            return ArtifactVerification(actual: ContentDigest(size: ByteCount(0), sha256: ""), expectedSize: nil, expectedSHA256: nil)
+            return nil
         }
         let verification: ArtifactVerification
         if let fetched {

@@ -24,6 +24,22 @@ protocol PhysicalRestoreSteps: Sendable {
     func restoreCommandScript(_ plan: DrillPlan, server: any RecoverableServer) -> String?
 }
 
+/// A source whose plans are physical: restored the one way a data directory is, with its steps.
+protocol PhysicalBackupSource: BackupSource {}
+
+extension PhysicalBackupSource {
+    var recoversToTarget: Bool { true }
+
+    func restore(_ plan: DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws
+        -> any ProvisionedServer
+    {
+        guard let physical = plan.physical else {
+            throw ProvisionError(.startFailed, "format: \(plan.file.backup.format) was planned without a physical plan")
+        }
+        return try await runner.restorePhysical(plan, physical, recorder: recorder, state: &state)
+    }
+}
+
 /// pg_basebackup output: extracted (tar or plain) by the server's account, checked with pg_verifybackup.
 struct BaseBackupRestoreSteps: PhysicalRestoreSteps {
     var backup: BaseBackup

@@ -155,8 +155,9 @@ public final class DrillSandbox: Sendable, CustomStringConvertible {
         var arguments = ["--target", String(holderPID)]
         if rootless { arguments += ["--user", "--preserve-credentials"] }
         switch scope {
-        case .server(let user):
-            arguments += ["--net", "--pid"]
+        case .server(let user), .fetcher(let user):
+            if case .server = scope { arguments.append("--net") }
+            arguments.append("--pid")
             if !rootless { arguments.append("--mount") }
             if let directory = invocation.workingDirectory { arguments.append("--wd=\(directory)") }
             arguments.append("--")
@@ -164,16 +165,6 @@ public final class DrillSandbox: Sendable, CustomStringConvertible {
                 arguments += Self.dropPrivileges(to: user)
                 wrapped.environment["USER"] = wrapped.environment["USER"] ?? user.name
                 wrapped.environment["LOGNAME"] = wrapped.environment["LOGNAME"] ?? user.name
-                if let home = OSUser.home(of: user) { wrapped.environment["HOME"] = home }
-            }
-        case .fetcher(let user):
-            arguments += ["--pid"]
-            if !rootless { arguments.append("--mount") }
-            if let directory = invocation.workingDirectory { arguments.append("--wd=\(directory)") }
-            arguments.append("--")
-            if let user = user ?? invocation.user, OSUser.isRoot, user.uid != 0 {
-                arguments += Self.dropPrivileges(to: user)
-                wrapped.environment["USER"] = wrapped.environment["USER"] ?? user.name
                 if let home = OSUser.home(of: user) { wrapped.environment["HOME"] = home }
             }
         case .client(let own):

@@ -32,7 +32,8 @@ struct SigV4DifferentialTests {
 
     static func cases() -> [Case] {
         var cases: [Case] = []
-        var generator = SeededGenerator(seed: 20261124)
+        // SplitMix64: the random keys are the same on every run.
+        var generator = SplitMix64(seed: 20261124)
         for (index, key) in awkward.enumerated() {
             cases.append(Case(operation: "get_object", key: key))
             cases.append(Case(operation: "head_object", key: key, versionID: index % 2 == 0 ? "v+\(index)=/x" : nil, region: "eu-central-1"))
@@ -127,16 +128,3 @@ struct SigV4DifferentialTests {
 
 /// The URL of a built request.
 struct HTTPClientRequestView { var url: String }
-
-/// A small deterministic generator so the random keys are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -35,7 +35,7 @@ struct BarmanCloudCatalog: Sendable {
     struct Listing: Decodable { var backups_list: [Backup] }
 
     func run(_ tool: String, _ arguments: [String], user: OSUser?, wrap: (ToolInvocation) -> ToolInvocation = { $0 }) async throws -> ToolResult {
-        guard let executable = findExecutable(tool) else {
+        guard let executable = ExecutableLookup.find(tool) else {
             throw ProvisionError(.binariesNotFound, "format: barman_cloud needs \(tool) (apt-get install barman-cli-cloud)")
         }
         return try await ProcessRunner.run(

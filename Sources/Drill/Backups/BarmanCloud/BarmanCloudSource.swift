@@ -10,10 +10,9 @@ import Restore
 /// barman-cloud-backup-list, laid out with barman-cloud-restore, and the WAL replay needs is
 /// fetched with barman-cloud-wal-restore into the drill's folder before recovery: the restored
 /// server itself never reaches the bucket (its sandbox has no network).
-struct BarmanCloudSource: BackupSource {
+struct BarmanCloudSource: PhysicalBackupSource {
     var formats: [String] { ["barman_cloud"] }
     var keys: [String] { ["server"] }
-    var recoversToTarget: Bool { true }
     var readsS3: Bool { true }
     var usesRecordedChecksum: Bool { false }
 
@@ -96,13 +95,6 @@ struct BarmanCloudSource: BackupSource {
     func verifyCases(_ plan: DrillPlan) async throws -> [ReportCase] {
         guard let physical = plan.physical else { return [] }
         return [WALContinuity.reportCase(physical)]
-    }
-
-    func restore(_ plan: DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws
-        -> any ProvisionedServer
-    {
-        guard let physical = plan.physical else { throw ProvisionError(.startFailed, "a barman_cloud drill was planned without a physical plan") }
-        return try await runner.restorePhysical(plan, physical, recorder: recorder, state: &state)
     }
 
     func formatName(_ plan: DrillPlan) -> String { "barman_cloud" }

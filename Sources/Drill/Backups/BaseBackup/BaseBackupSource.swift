@@ -6,10 +6,9 @@ import Restore
 
 /// Physical backups: `pg_basebackup` output (plain or tar, compressed or not; one or a folder
 /// of several) with a WAL archive, laid out as a data directory and recovered to a target.
-struct BaseBackupSource: BackupSource {
+struct BaseBackupSource: PhysicalBackupSource {
     var formats: [String] { ["basebackup"] }
     var keys: [String] { ["wal_archive", "roles"] }
-    var recoversToTarget: Bool { true }
 
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {
         if let roles = node["roles"] { throw roles.error("a physical backup holds its roles itself") }
@@ -33,13 +32,6 @@ struct BaseBackupSource: BackupSource {
             try await WALContinuity.accessCase(physical, osUser: plan.file.postgres.osUser),
             try await WALContinuity.recordsCase(physical, binaries: plan.serverBinaries, osUser: plan.file.postgres.osUser),
         ]
-    }
-
-    func restore(_ plan: DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws
-        -> any ProvisionedServer
-    {
-        guard let physical = plan.physical else { throw ProvisionError(.startFailed, "a basebackup drill was planned without a physical plan") }
-        return try await runner.restorePhysical(plan, physical, recorder: recorder, state: &state)
     }
 
     func formatName(_ plan: DrillPlan) -> String {

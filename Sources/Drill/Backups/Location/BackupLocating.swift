@@ -10,10 +10,10 @@ struct LocatedBackup: Sendable {
     var artifact: StoredArtifact
     /// How it was chosen among several; nil when the location names one file.
     var choice: CandidateSelection.Choice?
-    /// How many backups the location holds.
-    var candidates: Int
-    /// Every backup it holds, newest first, with the time selection used.
+    /// Every backup a location of several holds, newest first, with the time selection used.
     var listing: [BackupCandidate] = []
+    /// How many backups the location holds.
+    var candidates: Int { max(1, listing.count) }
     var metadata: BackupMetadata?
     /// Where the metadata was read.
     var metadataURL: String?
@@ -47,7 +47,7 @@ enum BackupLocating {
             }
             let (metadata, url) = try await metadata(file, store, only)
             return LocatedBackup(
-                store: store, artifact: only, choice: nil, candidates: 1, metadata: metadata, metadataURL: url,
+                store: store, artifact: only, choice: nil, metadata: metadata, metadataURL: url,
                 needsFetch: remote || file.backup.encryption != nil)
         }
         if remote, let toc = listed.first(where: { $0.name == "toc.dat" }) {
@@ -69,7 +69,7 @@ enum BackupLocating {
         let chosen = listed.first { $0.name == choice.candidate.name }!
         let (metadata, url) = try await metadata(file, store, chosen, sidecar: sidecars[chosen.reference])
         return LocatedBackup(
-            store: store, artifact: chosen, choice: choice, candidates: listed.count,
+            store: store, artifact: chosen, choice: choice,
             listing: candidates.sorted { ($0.time ?? .distantPast, $0.name) > ($1.time ?? .distantPast, $1.name) }, metadata: metadata,
             metadataURL: url, needsFetch: remote || file.backup.encryption != nil)
     }

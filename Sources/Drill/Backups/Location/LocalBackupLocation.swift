@@ -1,5 +1,6 @@
 import DrillSupport
 import Foundation
+import Restore
 
 /// Backup files in a local folder, read-only (a glob's folder is listed, nothing more).
 struct LocalBackupLocation: BackupLocation {
@@ -38,7 +39,7 @@ struct LocalBackupLocation: BackupLocation {
         try await BlockingWork.run {
             let descriptor = open(artifact.reference, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
-                throw RestoreErrorText("cannot open \(artifact.reference): \(String(cString: strerror(errno)))")
+                throw RestoreError(.error, step: "fetch", "cannot open \(artifact.reference): \(String(cString: strerror(errno)))")
             }
             defer { close(descriptor) }
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -46,7 +47,7 @@ struct LocalBackupLocation: BackupLocation {
             while true {
                 let count = read(descriptor, buffer.baseAddress, buffer.count)
                 if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw RestoreErrorText("cannot read \(artifact.reference): \(String(cString: strerror(errno)))") }
+                guard count >= 0 else { throw RestoreError(.error, step: "fetch", "cannot read \(artifact.reference): \(String(cString: strerror(errno)))") }
                 if count == 0 { return }
                 guard sink(UnsafeRawBufferPointer(rebasing: buffer[..<count])) else { return }
             }
@@ -54,10 +55,4 @@ struct LocalBackupLocation: BackupLocation {
     }
 
     func url(of reference: String) -> String { reference }
-}
-
-/// A read error's words, for the fetch to turn into a report case.
-struct RestoreErrorText: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

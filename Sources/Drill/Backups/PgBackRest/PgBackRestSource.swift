@@ -10,10 +10,9 @@ import Restore
 /// Backup sets and WAL come from `pgbackrest info`; the chosen set is laid out by
 /// `pgbackrest restore` inside the sandbox, where the repository is read-only; recovery reads
 /// WAL with `pgbackrest archive-get`; `pgbackrest verify` is a verify case.
-struct PgBackRestSource: BackupSource {
+struct PgBackRestSource: PhysicalBackupSource {
     var formats: [String] { ["pgbackrest"] }
     var keys: [String] { ["stanza", "config"] }
-    var recoversToTarget: Bool { true }
     var usesRecordedChecksum: Bool { false }
 
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {
@@ -32,7 +31,7 @@ struct PgBackRestSource: BackupSource {
     }
 
     func repository(_ file: DrillFile) throws -> PgBackRestRepository {
-        guard let executable = findExecutable("pgbackrest") else {
+        guard let executable = ExecutableLookup.find("pgbackrest") else {
             throw ProvisionError(.binariesNotFound, "format: pgbackrest needs the pgbackrest program (apt-get install pgbackrest)")
         }
         return PgBackRestRepository(
@@ -138,13 +137,6 @@ struct PgBackRestSource: BackupSource {
         return ReportCase(name: name, status: .passed, seconds: seconds, message: note, output: output)
     }
 
-    func restore(_ plan: DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws
-        -> any ProvisionedServer
-    {
-        guard let physical = plan.physical else { throw ProvisionError(.startFailed, "a pgbackrest drill was planned without a physical plan") }
-        return try await runner.restorePhysical(plan, physical, recorder: recorder, state: &state)
-    }
-
     func formatName(_ plan: DrillPlan) -> String {
         guard let steps = plan.physical?.steps as? PgBackRestRestoreSteps else { return "pgbackrest" }
         return "pgbackrest/\(steps.set.type)"
@@ -162,13 +154,4 @@ struct PgBackRestSource: BackupSource {
     }
 
     func checkEnvironment(_ plan: DrillPlan) -> [String: String] { ["DRILL_BACKUP_FORMAT": "pgbackrest"] }
-}
-
-/// The full path of `name` on PATH, or nil.
-func findExecutable(_ name: String) -> String? {
-    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
-        let candidate = "\(directory)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    return nil
 }
