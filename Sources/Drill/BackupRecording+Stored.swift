@@ -55,7 +55,8 @@ extension BackupRecording {
         settings.spec.endpoint = remote.endpoint
         settings.spec.region = remote.region
         let location = try await BackupLocations.open(pattern, s3: settings)
-        guard let artifact = try await BackupLocating.readable(remote.url, { try await location.list(pattern) }).first else {
+        let listed = try await BackupLocating.readable(remote.url, .listing) { try await location.list(pattern) }
+        guard let artifact = listed.first else {
             throw ConfigError(file: remote.url, message: "no such object")
         }
         var decryption: ArtifactDecryption?
@@ -67,8 +68,10 @@ extension BackupRecording {
         }
         let scratch = try ScratchDirectory.create(root: nil, owner: nil)
         defer { _ = ScratchDirectory.remove(scratch) }
-        let fetched = try await ArtifactFetch.fetch(artifact, from: location, into: scratch, decryption: decryption, user: nil) { bytes in
-            progress?("fetching: \(ByteCount(bytes)) of \(ByteCount(artifact.size))")
+        let fetched = try await BackupLocating.readable(remote.url, .object) {
+            try await ArtifactFetch.fetch(artifact, from: location, into: scratch, decryption: decryption, user: nil) { bytes in
+                progress?("fetching: \(ByteCount(bytes)) of \(ByteCount(artifact.size))")
+            }
         }
         switch fetched.decryption {
         case .wrongKey(let message)?: throw ConfigError(file: "--age-identity", message: "\(identity(remote)) does not decrypt \(remote.url): \(message)")

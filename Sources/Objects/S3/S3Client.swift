@@ -109,9 +109,14 @@ public struct S3Client: Sendable {
         switch response.status {
         case 403:
             code = .accessDenied
-            advice = serverCode == "SignatureDoesNotMatch" || serverCode == "InvalidAccessKeyId"
-                ? " Check the access key and secret the drill file names (objects.credentials)."
-                : " The credentials may read nothing here: grant s3:GetObject, s3:GetObjectVersion and s3:ListBucket(Versions)."
+            if serverCode == "SignatureDoesNotMatch" || serverCode == "InvalidAccessKeyId" {
+                advice = " Check the access key and secret the drill file names (objects.credentials)."
+            } else if serverMessage.contains("kms:") || serverCode == "KMS.AccessDeniedException" {
+                // SSE-KMS: the object is readable, its key is not (S3 answers 403 AccessDenied).
+                advice = " The object is stored with an SSE-KMS key these credentials may not use: grant them kms:Decrypt on that key."
+            } else {
+                advice = " The credentials may read nothing here: grant s3:GetObject, s3:GetObjectVersion and s3:ListBucket(Versions)."
+            }
         case 404:
             code = serverCode == "NoSuchBucket" ? .noSuchBucket : .notFound
             if code == .noSuchBucket { advice = " Check objects.bucket and the endpoint." }

@@ -207,6 +207,33 @@ struct S3BackupTests {
         }
     }
 
+    @Test func aReadRefusedForItsKMSKeyIsAnErrorThatNamesThePermission() async throws {
+        var sample = try await SampleDrill.prepare("s3-kms")
+        defer { sample.remove() }
+        try await MotoServer.with { server in
+            let key = try await Self.ageKey(sample.workspace, name: "backup.agekey")
+            try await server.fixture(["create-bucket", "backups"])
+            try await Self.upload(server, try await Self.encryptedBackup(sample, recipient: key.recipient, name: "app.dump.age"), key: "app.dump.age")
+            // S3 answers 403 AccessDenied to a GET whose SSE-KMS key the caller may not use;
+            // the listing and the sidecar stay readable.
+            let proxy = try await FaultProxy.start(upstream: server.endpoint, ["--deny-get", "/app.dump.age"])
+            sample.drill.location = "s3://backups/app.dump.age"
+            sample.drill.backupExtra = ["endpoint: \(proxy.endpoint)"] + Self.s3Lines(server, identity: key.identity).dropFirst()
+
+            let run = try await sample.run(environment: Self.environment)
+            let injected = await proxy.stop()
+
+            #expect(run.exitCode == 3, "\(run.allOutput)")
+            #expect(injected.contains("403 AccessDenied for /backups/app.dump.age"), "\(injected)")
+            let fetch = try sample.cases(ofSuite: "fetch").first { $0["name"] as? String == "fetch" }
+            let message = fetch?["message"] as? String ?? ""
+            #expect(fetch?["status"] as? String == "error", "\(String(describing: fetch))")
+            #expect(message.contains("the store refused to read s3://backups/app.dump.age"), "\(message)")
+            #expect(message.contains("grant them kms:Decrypt on that key") && message.contains("The backup was not judged"), "\(message)")
+            #expect(!(try sample.suiteNames()).contains("restore"))
+        }
+    }
+
     @Test func anArtifactMissingFromTheBucketIsAFailureThatNamesIt() async throws {
         var sample = try await SampleDrill.prepare("s3-missing")
         defer { sample.remove() }

@@ -83,20 +83,33 @@ enum BackupLocating {
         }
         let reference = artifact.reference + BackupMetadataNames.sidecarSuffix
         if let sidecar { return (sidecar, store.url(of: reference)) }
-        guard let data = try await readable(store.url(of: reference), { try await store.readSmall(reference) }) else { return (nil, nil) }
+        let read: Data? = try await readable(store.url(of: reference), .listing) { try await store.readSmall(reference) }
+        guard let data = read else { return (nil, nil) }
         return (try BackupMetadata.decode(data, from: store.url(of: reference)), store.url(of: reference))
     }
 
+    /// What a read asked the store for, for the permissions a refusal names.
+    enum Access {
+        /// Listing a location and reading its sidecars.
+        case listing
+        /// Reading one object's bytes.
+        case object
+    }
+
     /// Runs a read; a store that refuses or cannot be reached is an error that says which and what to check.
-    static func readable<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    static func readable<T>(_ what: String, _ access: Access = .listing, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as S3Error {
-            switch error.code {
-            case .accessDenied:
+            switch (error.code, access) {
+            case (.accessDenied, .listing):
                 throw RestoreError(
                     .error, step: "fetch",
                     "the store refused to list or read \(what): \(error.message). Give the drill's credentials s3:ListBucket and s3:GetObject on it (and kms:Decrypt for an SSE-KMS key)")
+            case (.accessDenied, .object):
+                throw RestoreError(
+                    .error, step: "fetch",
+                    "the store refused to read \(what): \(error.message) The backup was not judged: nothing was restored.")
             default:
                 throw RestoreError(.error, step: "fetch", "cannot read \(what): \(error.message)")
             }

@@ -33,8 +33,10 @@ extension DrillRunner {
             }
             let start = ContinuousClock.now
             let total = located.artifact.size
-            let outcome = try await ArtifactFetch.fetch(located.artifact, from: located.store, into: folder, decryption: encryption, user: user) { done in
-                progress.detail("fetch: \(ByteCount(done)) of \(ByteCount(total))")
+            let outcome = try await BackupLocating.readable(located.url, .object) {
+                try await ArtifactFetch.fetch(located.artifact, from: located.store, into: folder, decryption: encryption, user: user) { done in
+                    progress.detail("fetch: \(ByteCount(done)) of \(ByteCount(total))")
+                }
             }
             let seconds = (ContinuousClock.now - start).seconds
             let rate = seconds > 0 ? " (\(ByteCount(Int64(Double(outcome.stored.size.bytes) / seconds)))/s)" : ""
