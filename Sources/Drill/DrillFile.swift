@@ -236,7 +236,7 @@ public enum DrillFileParser {
             let location = try node.required("location", hint: "where the dump is, e.g. file:///backups/app.dump").string()
             if location.hasPrefix("s3://"), !source.readsS3 {
                 throw try node.required("location").error(
-                    "format: \(format) reads local folders; fetch the base backup and its WAL archive first (an s3:// base backup is not a source yet)")
+                    "format: \(format) reads local folders; s3:// locations are for formats pg_dump, pg_dumpall, basebackup and barman_cloud")
             }
             try validateLocation(location, node: try node.required("location"), allowS3: source.readsS3)
             backup.location = location

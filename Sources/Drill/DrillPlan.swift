@@ -40,6 +40,11 @@ public struct PhysicalBackupPlan: Sendable {
     public var target: RecoveryTarget
     /// How the backup becomes a data directory and where recovery reads WAL.
     var steps: any PhysicalRestoreSteps
+    /// The bucket folders the backup and its WAL archive were planned from; nil when both are local.
+    var remote: RemoteBaseBackups.Parts? = nil
+
+    /// Where the WAL archive lives (`s3://bucket/prefix` or its folder), for messages.
+    public var archiveLocation: String { remote?.archiveFolder?.name ?? archive.directory }
 }
 
 /// The kind of backup a drill restores.
@@ -108,7 +113,7 @@ public struct DrillPlan: Sendable {
     }
 
     /// Where the backup lives (`s3://bucket/key`, or its path); the artifact path may be a fetched copy.
-    public var sourceLocation: String { logical?.located?.url ?? artifactPath }
+    public var sourceLocation: String { logical?.located?.url ?? physical?.remoteBackupURL ?? artifactPath }
 
     /// `pg_dump/custom`, `basebackup/tar`...
     public var formatName: String { source.formatName(self) }

@@ -101,7 +101,7 @@ public struct DrillRunner: Sendable {
         }
         state.plan = plan
 
-        let fetched = try await fetchArtifact(&plan, recorder: recorder, state: &state)
+        let fetched = try await plan.source.fetch(&plan, runner: self, recorder: recorder, state: &state)
         state.plan = plan
         if case .external = plan.backup {} else {
             let verification = try await recorder.phase("verify") { suite in

@@ -30,8 +30,7 @@ public enum ObjectMaterializer {
         var outcome = Outcome(written: 0, bytes: 0, problems: [])
         var safe: [ObjectVersion] = []
         for object in objects {
-            let parts = object.key.split(separator: "/", omittingEmptySubsequences: false)
-            if object.key.hasPrefix("/") || object.key.isEmpty || parts.contains("..") || parts.contains(".") || object.key.contains("\0") {
+            if !RelativeKey.isSafe(object.key) {
                 outcome.problems.append((object.key, "the key is not a safe relative path"))
             } else {
                 safe.append(object)

@@ -55,9 +55,9 @@ public struct PhysicalDrill: Sendable {
     }
 
     /// Runs `restore-drill COMMAND [OPTIONS] drill.yaml`.
-    public func run(_ command: String = "run", options: [String] = []) async throws -> DrillCLI.Run {
+    public func run(_ command: String = "run", options: [String] = [], environment: [String: String] = [:]) async throws -> DrillCLI.Run {
         let path = try workspace.write("drill.yaml", try yaml())
-        return try await DrillCLI.run([command] + options + [path], workspace: workspace)
+        return try await DrillCLI.run([command] + options + [path], workspace: workspace, environment: environment)
     }
 
     public func report() throws -> [String: Any] { try DrillCLI.report(in: reports) }

@@ -31,6 +31,10 @@ protocol BackupSource: Sendable {
     func plan(_ file: DrillFile, options: DrillOptions) async throws -> DrillPlanner.PlannedBackup
     /// The verify phase's cases beyond the recorded size and checksum.
     func verifyCases(_ plan: DrillPlan) async throws -> [ReportCase]
+    /// The fetch phase: copies the backup from where it lives into the drill's folder and
+    /// points the plan at the copy. Returns what was measured on the way for the verify phase,
+    /// nil when nothing was fetched or the copy is verified from its files.
+    func fetch(_ plan: inout DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws -> ArtifactFetch.Outcome?
     /// Reads what a fetched (downloaded, decrypted) copy is, once it was verified, into the plan.
     func inspectFetched(_ plan: inout DrillPlan, suite: inout ReportSuite) async throws
     /// Provisions the throwaway server and restores the backup into it, each step a phase.
@@ -55,6 +59,9 @@ extension BackupSource {
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {}
     func verifyCases(_ plan: DrillPlan) async throws -> [ReportCase] { [] }
     func inspectFetched(_ plan: inout DrillPlan, suite: inout ReportSuite) async throws {}
+    func fetch(_ plan: inout DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws -> ArtifactFetch.Outcome? {
+        try await runner.fetchArtifact(&plan, recorder: recorder, state: &state)
+    }
     func backupFolders(_ plan: DrillPlan) -> [String] { [plan.artifactPath] }
 }
 

@@ -152,7 +152,7 @@ enum WALContinuity {
         case .damaged(let segment, let lsn, let reason):
             return ReportCase(
                 name: name, status: .failed, seconds: (ContinuousClock.now - start).seconds,
-                message: "WAL segment \(segment) in \(physical.archive.directory) is damaged at LSN \(lsn) (\(reason)): replay would stop there and promote a copy without what follows. Nothing was restored.")
+                message: "WAL segment \(segment) in \(physical.archiveLocation) is damaged at LSN \(lsn) (\(reason)): replay would stop there and promote a copy without what follows. Nothing was restored.")
         case .skipped(let reason):
             return ReportCase(name: name, status: .skipped, message: reason)
         }
@@ -177,10 +177,10 @@ enum WALContinuity {
         guard let gap = preflight.missing.first else {
             return ReportCase(
                 name: name, status: .passed,
-                output: "\(preflight.segmentCount) segment(s) \(range), \(ByteCount(preflight.bytesToFetch)) in \(physical.archive.directory)")
+                output: "\(preflight.segmentCount) segment(s) \(range), \(ByteCount(preflight.bytesToFetch)) in \(physical.archiveLocation)")
         }
         let more = preflight.missing.count > 1 ? " (and \(preflight.missing.count - 1) more: \(preflight.missing.dropFirst().prefix(4).map(\.description).joined(separator: ", ")))" : ""
-        let message = "WAL segment \(gap) is missing from \(physical.archive.directory)\(more): recovery cannot pass LSN \(gap.startLSN). Check the archiver on the primary or choose an earlier target."
+        let message = "WAL segment \(gap) is missing from \(physical.archiveLocation)\(more): recovery cannot pass LSN \(gap.startLSN). Check the archiver on the primary or choose an earlier target."
         switch physical.target.kind {
         case .lsn, .immediate, .latest:
             return ReportCase(name: name, status: .failed, message: message, output: range)

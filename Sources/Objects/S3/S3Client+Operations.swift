@@ -119,6 +119,14 @@ extension S3Client {
         return checksum.withLock { $0 }
     }
 
+    /// The first `count` bytes of a key (one ranged GET); fewer when the object is shorter.
+    public func getHead(key: String, count: Int) async throws(S3Error) -> Data {
+        let full = location.prefix + key
+        let response = try await send(
+            .get, key: full, headers: [("Range", "bytes=0-\(max(0, count - 1))")] + objectHeaders, what: "GET (first bytes) s3://\(location.bucket)/\(full)")
+        return Data(response.body.prefix(count))
+    }
+
     /// The `x-amz-checksum-sha256` of an answer as hex, only when it covers the whole object: a
     /// composite checksum of a multipart upload (type COMPOSITE, or a "-N" suffix) says nothing
     /// about the bytes as one stream.

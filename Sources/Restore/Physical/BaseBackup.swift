@@ -47,7 +47,7 @@ public struct BaseBackup: Sendable {
         return directory + "/base.tar" + Self.suffix(compression)
     }
 
-    static func suffix(_ compression: Compression) -> String {
+    public static func suffix(_ compression: Compression) -> String {
         switch compression {
         case .none: return ""
         case .gzip: return ".gz"
@@ -111,6 +111,36 @@ public struct BaseBackup: Sendable {
             let ranges = json["WAL-Ranges"] as? [[String: Any]], let end = ranges.last?["End-LSN"] as? String
         else { return nil }
         return LSN(end)
+    }
+
+    /// Where a backup's WAL starts and ends, from its `backup_manifest`'s `WAL-Ranges`: the
+    /// start is the backup's `START WAL LOCATION` on its start timeline.
+    public struct ManifestWAL: Sendable, Equatable {
+        public var startLSN: LSN
+        public var timeline: UInt32
+        public var endLSN: LSN
+
+        public init(startLSN: LSN, timeline: UInt32, endLSN: LSN) {
+            self.startLSN = startLSN
+            self.timeline = timeline
+            self.endLSN = endLSN
+        }
+    }
+
+    /// Reads `WAL-Ranges` from a manifest's bytes; nil when it has none.
+    public static func manifestWAL(_ data: Data) -> ManifestWAL? {
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let ranges = json["WAL-Ranges"] as? [[String: Any]]
+        else { return nil }
+        let parsed = ranges.compactMap { range -> (timeline: UInt32, start: LSN, end: LSN)? in
+            guard let startText = range["Start-LSN"] as? String, let start = LSN(startText), let endText = range["End-LSN"] as? String,
+                let end = LSN(endText),
+                let timeline = (range["Timeline"] as? NSNumber)?.uint32Value
+            else { return nil }
+            return (timeline, start, end)
+        }
+        guard let first = parsed.min(by: { $0.start < $1.start }), let last = parsed.max(by: { $0.end < $1.end }) else { return nil }
+        return ManifestWAL(startLSN: first.start, timeline: first.timeline, endLSN: last.end)
     }
 
     static func readMember(_ member: String, of tar: String, compression: Compression) async throws -> String {

@@ -78,6 +78,11 @@ public struct WALArchive: Sendable {
 
     static func readBackupHistory(_ path: String) -> BackupHistory? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return backupHistory(text: text)
+    }
+
+    /// Parses a backup history file's text; nil when it has no start and stop location.
+    public static func backupHistory(text: String) -> BackupHistory? {
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }

@@ -158,9 +158,16 @@ struct DrillFileParserTests {
                 with: "  location: s3://backups/app/*.dump.age\n  endpoint: http://127.0.0.1:9000\n  secret_key: env:S3_SECRET\n  select: {random_within: 30d, seed: 7}\n  encryption: {tool: age, identity: file:/keys/age.txt}"))
         #expect(file.backup.location == "s3://backups/app/*.dump.age")
         #expect(file.backup.select == .randomWithin(.seconds(30 * 86_400), seed: 7))
-        let physical = error(
-            Self.valid.replacingOccurrences(of: "  format: pg_dump\n  location: file:///backups/app.dump", with: "  format: basebackup\n  location: s3://b/base\n  wal_archive: /wal"))
-        #expect(physical?.message.contains("format: basebackup reads local folders") == true, "\(String(describing: physical))")
+        let physical = try parse(
+            Self.valid.replacingOccurrences(
+                of: "  format: pg_dump\n  location: file:///backups/app.dump",
+                with: "  format: basebackup\n  location: s3://b/base/\n  wal_archive: s3://b/wal/\n  endpoint: http://127.0.0.1:9000"))
+        #expect(physical.backup.location == "s3://b/base/" && physical.backup.walArchive == "s3://b/wal/")
+        let encrypted = error(
+            Self.valid.replacingOccurrences(
+                of: "  format: pg_dump\n  location: file:///backups/app.dump",
+                with: "  format: basebackup\n  location: s3://b/base/\n  wal_archive: s3://b/wal/\n  encryption: {tool: age, identity: file:/k}"))
+        #expect(encrypted?.message.contains("an encrypted base backup is not a source yet") == true, "\(String(describing: encrypted))")
     }
 
     @Test func aMalformedChecksumIsRejected() {

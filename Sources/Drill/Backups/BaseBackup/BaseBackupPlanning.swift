@@ -8,8 +8,8 @@ import Restore
 /// target, the WAL archive and which segments replay needs.
 enum BaseBackupPlanning {
     static func plan(_ file: DrillFile, options: DrillOptions, source: BaseBackupSource) async throws -> DrillPlanner.PlannedBackup {
-        let location = DrillPlanner.resolvePath(file.backup.location, base: file.baseDirectory)
-        guard FileManager.default.fileExists(atPath: location) else {
+        let location = file.backup.location.hasPrefix("s3://") ? file.backup.location : DrillPlanner.resolvePath(file.backup.location, base: file.baseDirectory)
+        if !location.hasPrefix("s3://"), !FileManager.default.fileExists(atPath: location) {
             throw RestoreError(.failure, step: "fetch", "the base backup location \(location) does not exist (backup.location in \(file.path))")
         }
         if !file.postgres.preload.isEmpty {
@@ -21,19 +21,24 @@ enum BaseBackupPlanning {
         guard let archiveLocation = file.backup.walArchive else {
             throw ConfigError(file: file.path, message: "backup.wal_archive is required for a physical backup: recovery reads WAL from it")
         }
-        let archive = try WALArchive.list(directory: DrillPlanner.resolvePath(archiveLocation, base: file.baseDirectory))
-        let catalog = try await BaseBackupCatalog.discover(location: location, archive: archive)
+        let (catalog, archive, remote) = try await RemoteBaseBackups.discover(
+            file, location: location,
+            archive: archiveLocation.hasPrefix("s3://") ? archiveLocation : DrillPlanner.resolvePath(archiveLocation, base: file.baseDirectory))
         var target = options.targetOverride.map {
             RecoveryTarget(kind: $0, inclusive: file.recovery.target.inclusive, timeline: file.recovery.target.timeline)
         } ?? file.recovery.target
         var choice = try choose(catalog, for: target, rule: file.backup.select ?? .latest, location: location)
         let chosen = choice.backup
         var preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
-        if let random = file.recovery.randomWithinWindow, options.targetOverride == nil {
+        if file.recovery.randomWithinWindow != nil, options.targetOverride == nil, remote?.archiveFolder != nil {
+            // pg_waldump reads local files: the window is known once the archive is fetched.
+            choice.reason += "; the target is drawn at random once the WAL archive is fetched (it is read for its last commit)"
+        } else if let random = file.recovery.randomWithinWindow, options.targetOverride == nil {
             target = try await drawTarget(file, random, backup: chosen, preflight: preflight, archive: archive, choice: &choice)
             preflight = WALPreflight.check(backup: chosen, target: target, archive: archive)
         }
-        let metadataPath = file.backup.metadata.map { DrillPlanner.resolvePath($0, base: file.baseDirectory) } ?? BackupMetadata.sidecarPath(for: chosen.directory)
+        let sidecar = remote?.backupFolder == nil ? BackupMetadata.sidecarPath(for: chosen.directory) : ""
+        let metadataPath = file.backup.metadata.map { DrillPlanner.resolvePath($0, base: file.baseDirectory) } ?? sidecar
         let metadata = FileManager.default.fileExists(atPath: metadataPath) ? try BackupMetadata.load(path: metadataPath) : nil
         if catalog.count > 1, file.backup.sha256 != nil || file.backup.size != nil {
             throw ConfigError(
@@ -47,7 +52,7 @@ enum BaseBackupPlanning {
             plan: .physical(
                 PhysicalBackupPlan(
                     catalog: catalog, choice: choice, archive: archive, preflight: preflight, target: target,
-                    steps: BaseBackupRestoreSteps(backup: chosen))),
+                    steps: BaseBackupRestoreSteps(backup: chosen), remote: remote)),
             expectedSize: expectedSize, expectedSHA256: expectedSHA256, createdAt: chosen.stopTime ?? chosen.label.startTime,
             sourceVersion: String(chosen.majorVersion), majorVersion: file.postgres.version ?? chosen.majorVersion,
             database: file.backup.database ?? "postgres")

@@ -9,11 +9,12 @@ import Restore
 struct BaseBackupSource: PhysicalBackupSource {
     var formats: [String] { ["basebackup"] }
     var keys: [String] { ["wal_archive", "roles"] }
+    var readsS3: Bool { true }
 
     func parse(_ node: YAMLValue, format: String, into backup: inout DrillFile.Backup) throws(ConfigError) {
         if let roles = node["roles"] { throw roles.error("a physical backup holds its roles itself") }
         if let archive = node["wal_archive"] {
-            try DrillFileParser.validateLocation(try archive.string(), node: archive)
+            try DrillFileParser.validateLocation(try archive.string(), node: archive, allowS3: true)
             backup.walArchive = try archive.string()
         }
         if let encryption = node["encryption"] {
@@ -23,6 +24,11 @@ struct BaseBackupSource: PhysicalBackupSource {
 
     func plan(_ file: DrillFile, options: DrillOptions) async throws -> DrillPlanner.PlannedBackup {
         try await BaseBackupPlanning.plan(file, options: options, source: self)
+    }
+
+    func fetch(_ plan: inout DrillPlan, runner: DrillRunner, recorder: PhaseRecorder, state: inout DrillState) async throws -> ArtifactFetch.Outcome? {
+        try await runner.fetchRemoteBaseBackup(&plan, recorder: recorder, state: &state)
+        return nil
     }
 
     func verifyCases(_ plan: DrillPlan) async throws -> [ReportCase] {

@@ -22,6 +22,8 @@ protocol BackupLocation: Sendable {
     func list(_ pattern: LocationPattern) async throws -> [StoredArtifact]
     /// A small file (a sidecar) whole, or nil when there is none.
     func readSmall(_ reference: String) async throws -> Data?
+    /// The first `count` bytes of a file (fewer when it is shorter).
+    func readHead(_ reference: String, count: Int) async throws -> Data
     /// Streams a file's bytes into `sink` (on a thread of its own); `sink` returns false to stop.
     func stream(_ artifact: StoredArtifact, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws
     /// A URL-like name for one file (`s3://bucket/key`, or its path).

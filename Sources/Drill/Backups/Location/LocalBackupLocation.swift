@@ -35,6 +35,14 @@ struct LocalBackupLocation: BackupLocation {
         FileManager.default.fileExists(atPath: reference) ? try Data(contentsOf: URL(fileURLWithPath: reference)) : nil
     }
 
+    func readHead(_ reference: String, count: Int) async throws -> Data {
+        guard let handle = FileHandle(forReadingAtPath: reference) else {
+            throw RestoreError(.error, step: "fetch", "cannot open \(reference)")
+        }
+        defer { try? handle.close() }
+        return try handle.read(upToCount: count) ?? Data()
+    }
+
     func stream(_ artifact: StoredArtifact, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws {
         try await BlockingWork.run {
             let descriptor = open(artifact.reference, O_RDONLY | O_CLOEXEC)

@@ -36,6 +36,10 @@ struct S3BackupLocation: BackupLocation {
         return buffer.data
     }
 
+    func readHead(_ reference: String, count: Int) async throws -> Data {
+        try await client.getHead(key: reference, count: count)
+    }
+
     func stream(_ artifact: StoredArtifact, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws {
         try await client.get(key: artifact.reference, versionID: nil, into: sink)
     }
