@@ -234,6 +234,42 @@ struct S3BackupTests {
         }
     }
 
+    @Test func aDirectoryFormatDumpInABucketIsFetchedWholeAndAFileMissingFailsVerify() async throws {
+        var sample = try await SampleDrill.prepare("s3-directory", format: .directory)
+        defer { sample.remove() }
+        let recording = sample.workspace.file("moto-requests.jsonl")
+        try await MotoServer.with(recording: recording) { server in
+            try await server.fixture(["create-bucket", "backups"])
+            let files = try await server.fixture(["put-tree", "backups", "nightly/app.dir/", sample.artifact])
+            try await server.fixture(["put", "backups", "nightly/app.dir.restore-drill.json", "--file", BackupMetadata.sidecarPath(for: sample.artifact)])
+            let before = MotoRecording.requests(recording).count
+            // The folder, named without its slash as an operator would.
+            sample.drill.location = "s3://backups/nightly/app.dir"
+            sample.drill.backupExtra = ["endpoint: \(server.endpoint)", "access_key: env:TEST_S3_KEY", "secret_key: env:TEST_S3_SECRET"]
+
+            let run = try await sample.run(environment: Self.environment)
+
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            let fetched = try sample.cases(ofSuite: "fetch").first { $0["name"] as? String == "backup fetched" }
+            #expect((fetched?["output"] as? String)?.contains("in \(files.trimmingCharacters(in: .whitespacesAndNewlines)) files from s3://backups/nightly/app.dir") == true, "\(String(describing: fetched))")
+            let verify = try sample.cases(ofSuite: "verify")
+            #expect(verify.first { $0["name"] as? String == "sha256 matches the recorded checksum" }?["status"] as? String == "passed", "\(verify)")
+            let checks = try sample.cases(ofSuite: "checks.app-example")
+            #expect(checks.filter { $0["status"] as? String == "passed" }.count == 7, "\(checks)")
+            #expect(Self.writes(recording, from: before).isEmpty, "the drill wrote to the store: \(Self.writes(recording, from: before))")
+            #expect(sample.workspace.leftoversInTmp().isEmpty)
+
+            // One table's data file gone from the bucket: the folder is not the recorded one.
+            let member = try #require(try FileManager.default.contentsOfDirectory(atPath: sample.artifact).first { $0.hasSuffix(".dat.gz") || ($0.hasSuffix(".dat") && $0 != "toc.dat") })
+            try await server.fixture(["delete", "backups", "nightly/app.dir/" + member])
+            let broken = try await sample.run(environment: Self.environment)
+            #expect(broken.exitCode == 1, "\(broken.allOutput)")
+            let checksum = try sample.cases(ofSuite: "verify").first { $0["name"] as? String == "sha256 matches the recorded checksum" }
+            #expect(checksum?["status"] as? String == "failed", "\(String(describing: checksum))")
+            #expect(!(try sample.suiteNames()).contains("restore"))
+        }
+    }
+
     @Test func anArtifactMissingFromTheBucketIsAFailureThatNamesIt() async throws {
         var sample = try await SampleDrill.prepare("s3-missing")
         defer { sample.remove() }

@@ -32,9 +32,24 @@ enum BackupLocating {
     static func locate(_ file: DrillFile, pattern: LocationPattern) async throws -> LocatedBackup {
         let store = try await BackupLocations.open(pattern, s3: file.backup.s3)
         let what = pattern.bucketURL.map { "\($0)/\(pattern.glob ?? pattern.prefix)" } ?? (pattern.glob ?? pattern.prefix)
-        let listed = try await readable(what) { try await store.list(pattern) }
         let remote = pattern.bucketURL != nil
-        guard pattern.namesSeveral else {
+        var listed = try await readable(what) { try await store.list(pattern) }
+        if remote, listed.isEmpty, !pattern.namesSeveral {
+            // s3://bucket/app.dir without its slash: a directory-format dump's folder.
+            var folder = pattern
+            folder.prefix += "/"
+            folder.isPrefix = true
+            let inside = try await readable(what) { try await store.list(folder) }
+            if inside.contains(where: { $0.reference == folder.prefix + "toc.dat" }) { listed = inside }
+        }
+        if remote { listed = StoredArtifact.groupingDirectoryDumps(listed) }
+        if let dump = listed.first(where: { !$0.members.isEmpty }), let encryption = file.backup.encryption {
+            throw ConfigError(
+                file: file.path,
+                message: "\(store.url(of: dump.reference)) is a directory-format dump; its files are not decrypted one by one (backup.encryption uses \(encryption.tool.rawValue)): encrypt a custom-format dump (pg_dump -Fc) instead")
+        }
+        let single = !pattern.namesSeveral || (listed.count == 1 && !listed[0].members.isEmpty && listed[0].reference + "/" == pattern.prefix)
+        guard !single else {
             if let select = file.backup.select {
                 throw ConfigError(
                     file: file.path,
@@ -49,11 +64,6 @@ enum BackupLocating {
             return LocatedBackup(
                 store: store, artifact: only, choice: nil, metadata: metadata, metadataURL: url,
                 needsFetch: remote || file.backup.encryption != nil)
-        }
-        if remote, let toc = listed.first(where: { $0.name == "toc.dat" }) {
-            throw ConfigError(
-                file: file.path,
-                message: "\(store.url(of: toc.reference)) is part of a directory-format dump; a directory dump in a bucket is not a source yet: upload a custom-format dump (pg_dump -Fc), or fetch the folder first")
         }
         var sidecars: [String: BackupMetadata] = [:]
         var candidates: [BackupCandidate] = []

@@ -10,6 +10,29 @@ struct StoredArtifact: Sendable, Equatable {
     var reference: String
     var size: Int64
     var modified: Date
+    /// The files of a directory-format dump in a bucket (the folder is one artifact); empty for a file.
+    var members: [StoredArtifact] = []
+
+    /// Folders holding a directory-format dump (`toc.dat` at their top) become one artifact
+    /// each, of all their files; other files stay as they are.
+    static func groupingDirectoryDumps(_ listed: [StoredArtifact]) -> [StoredArtifact] {
+        let folders = Set(listed.filter { $0.name == "toc.dat" }.map { String($0.reference.dropLast("toc.dat".count)) })
+            .sorted { $0.count > $1.count }
+        guard !folders.isEmpty else { return listed }
+        var dumps: [String: [StoredArtifact]] = [:]
+        var files: [StoredArtifact] = []
+        for artifact in listed {
+            // The innermost dump folder holding the file.
+            if let folder = folders.first(where: { artifact.reference.hasPrefix($0) }) { dumps[folder, default: []].append(artifact) } else { files.append(artifact) }
+        }
+        return files
+            + dumps.sorted { $0.key < $1.key }.map { folder, members in
+                let reference = String(folder.dropLast())
+                return StoredArtifact(
+                    name: reference.isEmpty ? "dump" : (reference as NSString).lastPathComponent, reference: reference,
+                    size: members.reduce(0) { $0 + $1.size }, modified: members.map(\.modified).max() ?? .distantPast, members: members)
+            }
+    }
 }
 
 /// Where a backup's files live, read-only: a local folder or an S3 bucket. A drill lists,

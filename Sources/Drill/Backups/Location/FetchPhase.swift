@@ -33,17 +33,27 @@ extension DrillRunner {
             }
             let start = ContinuousClock.now
             let total = located.artifact.size
-            let outcome = try await BackupLocating.readable(located.url, .object) {
-                try await ArtifactFetch.fetch(located.artifact, from: located.store, into: folder, decryption: encryption, user: user) { done in
-                    progress.detail("fetch: \(ByteCount(done)) of \(ByteCount(total))")
+            let outcome: ArtifactFetch.Outcome
+            if located.artifact.members.isEmpty {
+                outcome = try await BackupLocating.readable(located.url, .object) {
+                    try await ArtifactFetch.fetch(located.artifact, from: located.store, into: folder, decryption: encryption, user: user) { done in
+                        progress.detail("fetch: \(ByteCount(done)) of \(ByteCount(total))")
+                    }
                 }
+            } else {
+                // A directory-format dump: its files into one folder, then measured as `record DIR` measures a folder.
+                let root = folder + "/" + located.artifact.name
+                let items = try Self.items(located.artifact.members, keyPrefix: located.artifact.reference + "/", store: located.store, into: root)
+                try ScratchDirectory.makeDirectory(root, owner: user)
+                try await Self.fetchAll(items, below: folder, user: user) { done in progress.detail("fetch: \(ByteCount(done)) of \(ByteCount(total))") }
+                outcome = ArtifactFetch.Outcome(path: root, stored: try await ContentDigest.of(path: root), decryption: nil)
             }
             let seconds = (ContinuousClock.now - start).seconds
             let rate = seconds > 0 ? " (\(ByteCount(Int64(Double(outcome.stored.size.bytes) / seconds)))/s)" : ""
             suite.cases.append(
                 ReportCase(
                     name: "backup fetched", status: .passed, seconds: seconds,
-                    output: "\(ByteCount(outcome.stored.size.bytes)) from \(located.url)\(rate), hashed\(encryption.map { " and decrypted with \($0.tool.rawValue)" } ?? "") on the way, into \(folder)"))
+                    output: "\(ByteCount(outcome.stored.size.bytes))\(located.artifact.members.isEmpty ? "" : " in \(located.artifact.members.count) files") from \(located.url)\(rate), hashed\(encryption.map { " and decrypted with \($0.tool.rawValue)" } ?? "") on the way, into \(folder)"))
             return outcome
         }
         plan.artifactPath = outcome.path
