@@ -8,11 +8,23 @@ import Provisioning
 /// batches (with their marks) of `PhysicalFixture`, all archived.
 public struct PgBackRestFixture: Sendable {
     public var physical: PhysicalFixture
-    /// `repo1-path`.
+    /// `repo1-path` (a local folder, or the path inside the bucket).
     public var repository: String
     public static let stanza = "drill"
+    /// The fixture's folder (configuration, logs, a posix repository).
+    var root: String
 
-    public static func make(label: String, batches: Int = 4) async throws -> PgBackRestFixture {
+    /// A repository in a bucket of the test S3 server, reached through a TLS front.
+    public struct Bucket: Sendable {
+        public var name: String
+        public var front: TLSFront
+        public init(name: String, front: TLSFront) {
+            self.name = name
+            self.front = front
+        }
+    }
+
+    public static func make(label: String, batches: Int = 4, bucket: Bucket? = nil) async throws -> PgBackRestFixture {
         guard let pgbackrest = findInPath("pgbackrest") else { throw TestSupportError("pgbackrest is not installed: scripts/bootstrap installs it") }
         let root = "/tmp/rdtest-pgbackrest-\(label)-\(getpid())-\(UUID().uuidString.prefix(6))"
         let repository = root + "/repo"
@@ -23,9 +35,23 @@ public struct PgBackRestFixture: Sendable {
         let owner = OSUser.isRoot ? OSUser.lookup(name: "postgres") : nil
         if let owner { for directory in [repository, root + "/log", root + "/lock"] { chown(directory, owner.uid, owner.gid) } }
         let config = root + "/pgbackrest.conf"
+        let repositoryLines = bucket.map {
+            """
+            repo1-type=s3
+            repo1-path=/repo
+            repo1-s3-bucket=\($0.name)
+            repo1-s3-endpoint=localhost
+            repo1-storage-port=\($0.front.port)
+            repo1-storage-ca-file=\($0.front.certificate)
+            repo1-s3-region=us-east-1
+            repo1-s3-uri-style=path
+            repo1-s3-key=fixture
+            repo1-s3-key-secret=fixture-secret
+            """
+        } ?? "repo1-path=\(repository)"
         try """
             [global]
-            repo1-path=\(repository)
+            \(repositoryLines)
             repo1-retention-full=9
             log-path=\(root)/log
             lock-path=\(root)/lock
@@ -55,12 +81,12 @@ public struct PgBackRestFixture: Sendable {
                     guard result.succeeded else { throw TestSupportError("pgbackrest \(command.last!): \(result.standardError)") }
                 }
             })
-        return PgBackRestFixture(physical: physical, repository: repository)
+        return PgBackRestFixture(physical: physical, repository: bucket == nil ? repository : "/repo", root: root)
     }
 
     /// Removes the repository and the primary's fixture.
     public func remove() {
         physical.remove()
-        try? FileManager.default.removeItem(atPath: (repository as NSString).deletingLastPathComponent)
+        try? FileManager.default.removeItem(atPath: root)
     }
 }

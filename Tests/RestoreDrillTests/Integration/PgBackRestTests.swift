@@ -53,6 +53,48 @@ struct PgBackRestTests {
         #expect(workspace.leftoversInTmp().isEmpty && workspace.leftoverServerProcesses().isEmpty)
     }
 
+    @Test func aRepositoryInABucketBehindTLSRestoresToATimeTargetAndIsOnlyRead() async throws {
+        let workspace = try TestWorkspace("pgbackrest-s3")
+        defer { workspace.remove() }
+        let recording = workspace.file("moto-requests.jsonl")
+        try await MotoServer.with(recording: recording) { server in
+            try await server.fixture(["create-bucket", "pgbr"])
+            let front = try await TLSFront.start(upstream: server.endpoint)
+            let fixture = try await PgBackRestFixture.make(label: "s3", batches: 3, bucket: .init(name: "pgbr", front: front))
+            defer { fixture.remove() }
+            let before = MotoRecording.requests(recording).count
+            let mark = fixture.physical.marks[1]
+            let lines = [
+                "name: pgbackrest-s3", "targets: {rpo: 1h, rto: 15m}",
+                "backup:", "  format: pgbackrest", "  location: s3://pgbr/repo", "  stanza: \(PgBackRestFixture.stanza)",
+                "  endpoint: \(front.endpoint)", "  ca_bundle: \(front.certificate)", "  access_key: env:TEST_S3_KEY", "  secret_key: env:TEST_S3_SECRET",
+                "postgres:", "  provisioner: pg_ctl",
+                "recovery:", "  target: {time: '\(TimestampText.iso(mark.time))'}",
+                "checks:", "  - \(try Self.rowsCheck(workspace, rows: mark.rows))",
+                "reports:", "  dir: \(workspace.file("reports"))",
+            ]
+            let path = try workspace.write("drill.yaml", lines.joined(separator: "\n") + "\n")
+
+            let run = try await DrillCLI.run(["run", path], workspace: workspace, environment: ["TEST_S3_KEY": "fixture", "TEST_S3_SECRET": "fixture-secret"])
+            await front.stop()
+
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            let report = try DrillCLI.report(in: workspace.file("reports"))
+            let suites = report["suites"] as? [[String: Any]] ?? []
+            let cases = { (name: String) in suites.first { $0["name"] as? String == name }?["cases"] as? [[String: Any]] ?? [] }
+            #expect(cases("verify").first { $0["name"] as? String == "pgbackrest verify" }?["status"] as? String == "passed", "\(cases("verify"))")
+            let restored = cases("restore").first?["output"] as? String ?? ""
+            #expect(restored.contains("of s3://pgbr/repo") && restored.contains("fetched with pgbackrest archive-get"), "\(restored)")
+            #expect(cases("recover").first?["status"] as? String == "passed", "\(cases("recover"))")
+            #expect(cases("checks.checks").first?["status"] as? String == "passed", "\(cases("checks.checks"))")
+            let writes = MotoRecording.requests(recording).dropFirst(before).filter { !["GET", "HEAD"].contains($0.method) }.map { "\($0.method) \($0.path)" }
+            #expect(writes.isEmpty, "the drill wrote to the repository: \(writes)")
+            #expect(MotoRecording.requests(recording).count > before, "nothing was read from the bucket")
+            #expect(!run.allOutput.contains("fixture-secret"), "the secret key leaked into the output")
+            #expect(workspace.leftoversInTmp().isEmpty && workspace.leftoverServerProcesses().isEmpty)
+        }
+    }
+
     @Test func aSegmentMissingFromTheRepositoryIsNamed() async throws {
         let fixture = try await PgBackRestFixture.make(label: "gap")
         defer { fixture.remove() }

@@ -16,6 +16,15 @@ struct PgBackRestRepository: Sendable {
     var config: String?
     /// The pgbackrest program.
     var executable: String
+    /// `PGBACKREST_REPO1_*` options of a repository in S3 (secrets included); empty for a posix one.
+    var s3Environment: [String: String] = [:]
+    /// `s3://bucket/path` for a repository in S3.
+    var s3Location: String?
+
+    /// True for a repository in S3: its tools need the network, the sandbox's server scope has none.
+    var isS3: Bool { s3Location != nil }
+    /// The repository in messages: its folder, or its bucket and path.
+    var locationDescription: String { s3Location ?? path }
 
     /// Options every command gets, as environment variables.
     func environment(lockPath: String? = nil) -> [String: String] {
@@ -24,6 +33,7 @@ struct PgBackRestRepository: Sendable {
             "PGBACKREST_LOG_LEVEL_CONSOLE": "off", "PGBACKREST_LOG_LEVEL_STDERR": "error", "PGBACKREST_ARCHIVE_ASYNC": "n",
         ]
         if let lockPath { environment["PGBACKREST_LOCK_PATH"] = lockPath }
+        environment.merge(s3Environment) { $1 }
         return environment
     }
 
@@ -79,7 +89,7 @@ struct PgBackRestRepository: Sendable {
         guard result.succeeded else {
             throw RestoreError(
                 .error, step: "pgbackrest info",
-                "pgbackrest info for stanza \(stanza) in \(path) failed (\(result.terminationDescription)): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
+                "pgbackrest info for stanza \(stanza) in \(locationDescription) failed (\(result.terminationDescription)): \(SecretMasker.shared.mask(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)))")
         }
         let stanzas: [Stanza]
         do {
@@ -88,7 +98,7 @@ struct PgBackRestRepository: Sendable {
             throw RestoreError(.error, step: "pgbackrest info", "pgbackrest info printed JSON this drill cannot read: \(error)")
         }
         guard let found = stanzas.first(where: { $0.name == stanza }) else {
-            throw RestoreError(.failure, step: "pgbackrest info", "the repository \(path) has no stanza \(stanza)")
+            throw RestoreError(.failure, step: "pgbackrest info", "the repository \(locationDescription) has no stanza \(stanza)")
         }
         return found
     }
