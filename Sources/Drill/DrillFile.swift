@@ -133,6 +133,8 @@ public struct DrillFile: Sendable {
     public var services: [ServiceDefinition] = []
     /// The object store that belongs with the backup, compared at the recovery point.
     public var objects: ObjectsSection?
+    /// How the buckets keep backups (`posture:`), checked read-only.
+    public var posture: PostureSection?
     public var reportsDirectory: String?
     public var checkConcurrency: Int?
 
@@ -158,7 +160,7 @@ public enum DrillFileParser {
     /// Validates a parsed drill file.
     public static func parse(_ root: YAMLValue, path: String) throws(ConfigError) -> DrillFile {
         guard root.isMapping else { throw root.error("a drill file is a YAML mapping with name, targets, backup, postgres, checks and reports") }
-        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "objects", "checks", "reports"])
+        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "objects", "posture", "checks", "reports"])
         let name = try root.required("name").string()
         let targetsNode = try root.required("targets", hint: "e.g. targets: {rpo: 24h, rto: 30m}")
         try targetsNode.rejectUnknownKeys(["rpo", "rto"])
@@ -187,6 +189,7 @@ public enum DrillFileParser {
             reportsDirectory: try parseReports(root["reports"]).dir, checkConcurrency: try parseReports(root["reports"]).concurrency)
         file.services = try ServiceParsing.parse(root["services"], baseDirectory: file.baseDirectory)
         file.objects = try ObjectsParsing.parse(root["objects"], baseDirectory: file.baseDirectory)
+        file.posture = try PostureParsing.parse(root["posture"], file: file)
         return file
     }
 

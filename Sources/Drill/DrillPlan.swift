@@ -142,6 +142,10 @@ public struct DrillPlan: Sendable {
             lines.append("    - [\(check.pack)] \(check.id): \(check.name) (\(check.kind.name), timeout \(DrillDuration.format(check.timeout)))")
         }
         for check in checksLeftOut { lines.append("  left out: \(check.id) (\(leftOutReasons[check.id] ?? "--only/--skip"))") }
+        if let posture = file.posture {
+            lines.append(
+                "  posture:   \(posture.buckets.map(\.bucketURL).joined(separator: ", ")): versioning, lifecycle keeping \(PostureRules.days(posture.retention)) days, default encryption\(posture.kmsKey.map { " with key \($0)" } ?? ""), public access, the drill's access\(posture.writeProbe ? " and the write probe" : "")")
+        }
         lines.append("  reports:   \(reportsDirectory)")
         return lines.joined(separator: "\n")
     }

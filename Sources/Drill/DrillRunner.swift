@@ -100,6 +100,8 @@ public struct DrillRunner: Sendable {
             return result
         }
         state.plan = plan
+        // Before anything is fetched: the buckets' posture is judged whatever the restore finds.
+        if let posture = plan.file.posture { await checkPosture(posture, plan: plan, recorder: recorder) }
 
         let fetched = try await plan.source.fetch(&plan, runner: self, recorder: recorder, state: &state)
         state.plan = plan

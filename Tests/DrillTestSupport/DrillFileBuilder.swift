@@ -17,6 +17,8 @@ public struct DrillFileBuilder: Sendable {
     public var services: [String] = []
     /// Lines under `objects:` (indented by the builder), empty for none.
     public var objects: [String] = []
+    /// Lines under `posture:` (indented by the builder), empty for none.
+    public var posture: [String] = []
 
     /// A drill of `artifact` writing reports into `reportsDirectory`.
     public init(artifact: String, reportsDirectory: String) {
@@ -32,6 +34,7 @@ public struct DrillFileBuilder: Sendable {
         lines += ["variables:"] + variables.map { "  " + $0 }
         lines += services.isEmpty ? [] : ["services:"] + services.map { "  " + $0 }
         lines += objects.isEmpty ? [] : ["objects:"] + objects.map { "  " + $0 }
+        lines += posture.isEmpty ? [] : ["posture:"] + posture.map { "  " + $0 }
         lines += checks.isEmpty ? [] : ["checks:"] + checks.map { "  - \($0)" }
         lines += ["reports:", "  dir: \(reportsDirectory)"]
         return lines.joined(separator: "\n") + "\n"

@@ -7,7 +7,8 @@ import HTTPClient
 /// writes: `Method` has no PUT, POST or DELETE.
 public struct S3Client: Sendable {
     /// The only methods this client sends.
-    public enum Method: String, Sendable { case get = "GET", head = "HEAD" }
+    /// GET and HEAD read; PUT is only the opt-in write probe (`probeWrite`), a request that cannot store anything.
+    public enum Method: String, Sendable { case get = "GET", head = "HEAD", put = "PUT" }
 
     /// How often and how patiently to retry.
     public struct RetryPolicy: Sendable {

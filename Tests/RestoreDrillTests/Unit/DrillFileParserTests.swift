@@ -170,6 +170,20 @@ struct DrillFileParserTests {
         #expect(encrypted?.message.contains("an encrypted base backup is not a source yet") == true, "\(String(describing: encrypted))")
     }
 
+    @Test func postureNamesTheBucketsTheDrillReadsAndItsRetentionCoversTheRPO() throws {
+        let s3 = Self.valid.replacingOccurrences(
+            of: "  location: file:///backups/app.dump", with: "  location: s3://backups/app/*.dump\n  endpoint: http://127.0.0.1:9000")
+        let file = try parse(s3 + "\nposture:\n  retention: 35d\n  kms_key: key/k1\n")
+        #expect(file.posture?.buckets.map(\.bucketURL) == ["s3://backups"] && file.posture?.buckets.first?.prefixes == ["app/"])
+        #expect(file.posture?.encryption == "aws:kms")
+        let short = error(s3 + "\nposture:\n  retention: 12h\n")
+        #expect(short?.message.contains("retention: 12h00m is shorter than targets.rpo (1d00h)") == true, "\(String(describing: short))")
+        let none = error(Self.valid + "\nposture:\n  retention: 35d\n")
+        #expect(none?.message.contains("this drill file reads none") == true, "\(String(describing: none))")
+        let role = error(Self.valid + "\nposture:\n  retention: 35d\n  buckets: [wal_archive]\n")
+        #expect(role?.message.contains("wal_archive is not an s3:// location in this drill file") == true, "\(String(describing: role))")
+    }
+
     @Test func aMalformedChecksumIsRejected() {
         let problem = error(Self.valid.replacingOccurrences(of: "  format: pg_dump\n", with: "  format: pg_dump\n  sha256: abc\n"))
         #expect(problem?.message.contains("64 hex digits") == true)
