@@ -46,9 +46,12 @@ let package = Package(
         // Object stores (S3 over the HTTP layer, local folders), as-of listing, manifests, rehash.
         .target(name: "Objects", dependencies: ["DrillSupport", "HTTPClient"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DrillSupport"], swiftSettings: strict),
+        // Configuration and secrets backups: dotenv, JSON, YAML and Kubernetes manifests read as
+        // named values that are never printed, required keys, HMAC fingerprints, references.
+        .target(name: "ConfigBundles", dependencies: ["DrillSupport", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(
             name: "Drill",
-            dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks", "Objects", "Reports"],
+            dependencies: ["DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks", "Objects", "Reports", "ConfigBundles"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -74,7 +77,7 @@ let package = Package(
             name: "RestoreDrillTests",
             dependencies: [
                 "restore-drill", "Drill", "DrillSupport", "PostgresClient", "Provisioning", "Restore", "Recovery", "Checks",
-                "Reports", "HTTPClient", "Objects", "DrillTestSupport",
+                "Reports", "HTTPClient", "Objects", "ConfigBundles", "DrillTestSupport",
             ],
             swiftSettings: strict
         ),

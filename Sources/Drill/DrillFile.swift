@@ -135,6 +135,8 @@ public struct DrillFile: Sendable {
     public var objects: ObjectsSection?
     /// How the buckets keep backups (`posture:`), checked read-only.
     public var posture: PostureSection?
+    /// Configuration and secrets backups, and the keys a restore needs (`config:`).
+    public var config: ConfigSection?
     public var reportsDirectory: String?
     public var checkConcurrency: Int?
 
@@ -160,7 +162,7 @@ public enum DrillFileParser {
     /// Validates a parsed drill file.
     public static func parse(_ root: YAMLValue, path: String) throws(ConfigError) -> DrillFile {
         guard root.isMapping else { throw root.error("a drill file is a YAML mapping with name, targets, backup, postgres, checks and reports") }
-        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "objects", "posture", "checks", "reports"])
+        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "objects", "posture", "config", "checks", "reports"])
         let name = try root.required("name").string()
         let targetsNode = try root.required("targets", hint: "e.g. targets: {rpo: 24h, rto: 30m}")
         try targetsNode.rejectUnknownKeys(["rpo", "rto"])
@@ -190,6 +192,7 @@ public enum DrillFileParser {
         file.services = try ServiceParsing.parse(root["services"], baseDirectory: file.baseDirectory)
         file.objects = try ObjectsParsing.parse(root["objects"], baseDirectory: file.baseDirectory)
         file.posture = try PostureParsing.parse(root["posture"], file: file)
+        file.config = try ConfigSectionParsing.parse(root["config"], baseDirectory: file.baseDirectory)
         return file
     }
 

@@ -102,6 +102,7 @@ public struct DrillRunner: Sendable {
         state.plan = plan
         // Before anything is fetched: the buckets' posture is judged whatever the restore finds.
         if let posture = plan.file.posture { await checkPosture(posture, plan: plan, recorder: recorder) }
+        if let config = plan.file.config { await checkConfig(config, recorder: recorder) }
 
         let fetched = try await plan.source.fetch(&plan, runner: self, recorder: recorder, state: &state)
         state.plan = plan

@@ -177,6 +177,10 @@ struct Record: AsyncParsableCommand {
     @Option(name: .long, help: "The snapshot the dump was taken in (pg_export_snapshot()), or 'now'.") var snapshot: String?
     @Option(name: .long, help: "Run pg_dump --format FORMAT of --source into ARTIFACT in the fingerprinted snapshot.") var dump: String?
     @Option(name: .customLong("restore-point"), help: "Base backups: create this restore point on --source and fingerprint it.") var restorePoint: String?
+    @Option(name: .long, help: "ARTIFACT is a configuration bundle of this format (dotenv, json, yaml, kubernetes): record its values' fingerprints.")
+    var config: String?
+    @Option(name: .customLong("fingerprint-key"), help: "--config: the key (env:NAME, file:PATH, command:CMD) the values' HMACs are made with; drills need the same.")
+    var fingerprintKey: String?
 
     func validate() throws {
         let moments = [snapshot, dump, restorePoint].compactMap { $0 }.count
@@ -191,6 +195,8 @@ struct Record: AsyncParsableCommand {
         if !remote, endpoint != nil || region != nil || ageIdentity != nil {
             throw ValidationError("--endpoint, --region and --age-identity are for s3:// artifacts")
         }
+        if config != nil, source != nil || remote { throw ValidationError("--config records a local plaintext bundle (with --stored for its encrypted copy)") }
+        if fingerprintKey != nil, config == nil { throw ValidationError("--fingerprint-key is for --config") }
         if stored != nil, source != nil { throw ValidationError("--stored records a plaintext dump for its stored copy; record with --source first, without --stored") }
     }
 
@@ -202,6 +208,13 @@ struct Record: AsyncParsableCommand {
                 } else { nil }
             var recordSource: BackupRecording.Source?
             if let source, let moment { recordSource = BackupRecording.Source(dsn: source, moment: moment) }
+            if let config {
+                let (recorded, path) = try await ConfigRecording.record(
+                    bundle: artifact, format: config, stored: stored, fingerprintKey: fingerprintKey, output: output)
+                Swift.print(
+                    "Recorded \(path): \(config) bundle, \(ByteCount(recorded.size)), sha256 \(recorded.sha256), \(recorded.fingerprints.count) value fingerprint(s)\(fingerprintKey == nil ? " (none: give --fingerprint-key to detect changed values)" : "")")
+                return
+            }
             let progress = ProgressLine()
             let metadata: BackupMetadata
             let path: String

@@ -19,6 +19,8 @@ public struct DrillFileBuilder: Sendable {
     public var objects: [String] = []
     /// Lines under `posture:` (indented by the builder), empty for none.
     public var posture: [String] = []
+    /// Lines under `config:` (indented by the builder), empty for none.
+    public var config: [String] = []
 
     /// A drill of `artifact` writing reports into `reportsDirectory`.
     public init(artifact: String, reportsDirectory: String) {
@@ -35,6 +37,7 @@ public struct DrillFileBuilder: Sendable {
         lines += services.isEmpty ? [] : ["services:"] + services.map { "  " + $0 }
         lines += objects.isEmpty ? [] : ["objects:"] + objects.map { "  " + $0 }
         lines += posture.isEmpty ? [] : ["posture:"] + posture.map { "  " + $0 }
+        lines += config.isEmpty ? [] : ["config:"] + config.map { "  " + $0 }
         lines += checks.isEmpty ? [] : ["checks:"] + checks.map { "  - \($0)" }
         lines += ["reports:", "  dir: \(reportsDirectory)"]
         return lines.joined(separator: "\n") + "\n"
