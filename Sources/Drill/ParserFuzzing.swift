@@ -1,4 +1,5 @@
 import Checks
+import ConfigBundles
 import Objects
 import DrillSupport
 import Foundation
@@ -8,7 +9,7 @@ import Restore
 /// Feeds untrusted bytes to every parser that reads input a drill does not control: drill
 /// files, check files, backup metadata, backup labels and history files, pg_restore TOC
 /// headers and tables of contents, plain dumps' entry comments, server logs, WAL file names, timestamps and LSNs, `${...}` templates, JSON
-/// bodies, TAP streams and `services:` lists. Each must return a value or a
+/// bodies, TAP streams, `services:` lists, configuration bundles, backup manifests and bucket policies. Each must return a value or a
 /// clear error, never crash. Used by the libFuzzer target and the bounded fuzz tests.
 public enum ParserFuzzing {
     /// Runs every parser over `data`.
@@ -34,6 +35,15 @@ public enum ParserFuzzing {
         _ = DrillDuration.parse(text)
         _ = SecretReference.parse(text)
         _ = SecretMasker().mask(text)
+        // Configuration bundles, backup manifests, WAL headers and bucket settings come from stores the drill does not control.
+        for format in ConfigFormat.allCases {
+            if let values = try? ConfigParsing.parse(text, format: format) { _ = ConfigRules.unresolvedReferences(values) }
+        }
+        _ = ConfigMetadata.decode(data)
+        _ = BaseBackup.manifestWAL(data)
+        _ = WALPageMagic.majorVersion(header: data)
+        _ = WALArchive.backupHistory(text: text)
+        _ = PostureRules.publicStatements(text)
         ChecksFuzzing.exercise(data)
         ObjectsFuzzing.exercise(data)
         if let root = try? YAMLValue.parse(text, file: "fuzz.yaml") {

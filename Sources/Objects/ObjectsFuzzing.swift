@@ -8,6 +8,8 @@ public enum ObjectsFuzzing {
         let text = String(decoding: data, as: UTF8.self)
         if let root = XMLNode.parse(data) { _ = root.all("Version").count + (root.value("NextKeyMarker")?.count ?? 0) }
         _ = try? JSONDecoder().decode(ManifestEntry.self, from: data)
+        _ = (BucketSettings.versioning(data), BucketSettings.lifecycle(data), BucketSettings.encryption(data))
+        _ = (BucketSettings.publicAccessBlock(data), BucketSettings.objectLock(data))
         _ = Digest32(hex: text)
         _ = Shard(text)
         _ = try? CatalogConsistency.render(text, row: ["bucket_id": "b", "name": nil], variables: ["tenant": "t"])
