@@ -27,12 +27,18 @@ public enum DemoDrill {
             "demo: make sample backup", status: .passed, seconds: (ContinuousClock.now - start).seconds,
             message: "\((backup.artifactPath as NSString).lastPathComponent) from PostgreSQL \(backup.serverVersion)")
         setenv(passwordVariable, backup.adminPassword, 1)
+        let config = try await DemoRunbook.configSection(workspace: workspace, adminPassword: backup.adminPassword)
+        let bucket = await DemoRunbook.startBucket(backup: backup.artifactPath, progress: progress)
         let drillFile = workspace + "/demo-drill.yaml"
-        try drillYAML(artifact: backup.artifactPath, checks: checks, app: fixtures + "/app.py", preload: scheduler ? ["pg_cron"] : [])
+        let extra = [config] + (bucket.map { [DemoRunbook.postureSection($0)] } ?? [])
+        try (drillYAML(artifact: backup.artifactPath, checks: checks, app: fixtures + "/app.py", preload: scheduler ? ["pg_cron"] : []) + "\n"
+            + extra.joined(separator: "\n") + "\n")
             .write(toFile: drillFile, atomically: true, encoding: .utf8)
         var demoOptions = options
         demoOptions.reportsDirectory = reportsDirectory
-        return await DrillRunner(options: demoOptions, progress: progress).run(drillFile: drillFile)
+        let outcome = await DrillRunner(options: demoOptions, progress: progress).run(drillFile: drillFile)
+        await bucket?.stop()
+        return outcome
     }
 
     static func drillYAML(artifact: String, checks: String, app: String, preload: [String] = []) -> String {

@@ -38,7 +38,7 @@ enum ConfigSectionParsing {
             fingerprintKey = try value.string()
         }
         var bundles: [ConfigSection.Bundle] = []
-        for item in try node["bundles"]?.sequence() ?? [] {
+        for (index, item) in (try node["bundles"]?.sequence() ?? []).enumerated() {
             try item.rejectUnknownKeys(Set(["name", "location", "format", "required_keys", "encryption"] + S3Settings.keys))
             let formatNode = try item.required("format", hint: ConfigFormat.allCases.map(\.rawValue).joined(separator: ", "))
             guard let format = ConfigFormat(rawValue: try formatNode.string()) else {
@@ -47,7 +47,10 @@ enum ConfigSectionParsing {
             var location = try item.required("location", hint: "a path, or s3://BUCKET/KEY").string()
             if !location.hasPrefix("s3://") { location = DrillPlanner.resolvePath(location, base: baseDirectory) }
             var encryption: ArtifactDecryption?
-            if let node = item["encryption"] { encryption = try ArtifactDecryption.parse(node) }
+            if let node = item["encryption"] {
+                encryption = try ArtifactDecryption.parse(node)
+                encryption?.keyPath = "config.bundles[\(index)].encryption"
+            }
             bundles.append(
                 ConfigSection.Bundle(
                     name: try item["name"]?.string() ?? (location as NSString).lastPathComponent, location: location, format: format,

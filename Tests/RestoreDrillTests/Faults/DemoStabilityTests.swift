@@ -48,6 +48,12 @@ struct DemoStabilityTests {
             let run = try await DrillCLI.run(["demo", "--reports", reports, "--quiet"], workspace: workspace)
             if run.exitCode != 0 { failures.append("run \(attempt): exit \(run.exitCode.map(String.init) ?? "?")\n\(run.allOutput)") }
             #expect(workspace.leftoversInTmp().isEmpty)
+            // The runbook's other parts: the app's configuration backup, and the bucket's posture (moto is installed here).
+            let suites = try DrillCLI.report(in: reports)["suites"] as? [[String: Any]] ?? []
+            for name in ["config", "posture"] {
+                let cases = suites.first { $0["name"] as? String == name }?["cases"] as? [[String: Any]] ?? []
+                #expect(cases.count >= 6 && cases.allSatisfy { $0["status"] as? String == "passed" }, "\(name): \(cases)")
+            }
         }
         #expect(failures.isEmpty, "false failures in \(Self.runs) runs:\n\(failures.joined(separator: "\n"))")
         print("demo stability: \(Self.runs - failures.count)/\(Self.runs) runs passed")

@@ -16,13 +16,15 @@ struct ArtifactDecryption: Sendable, CustomStringConvertible {
     var key: SecretReference?
     /// `gpg`: a symmetric passphrase, or the secret key's passphrase, by reference.
     var passphrase: SecretReference?
+    /// Where the drill file sets it, for messages.
+    var keyPath = "backup.encryption"
 
-    /// The reference that names the key, for messages ("identity file:/keys/age.txt").
+    /// The reference that names the key, for messages ("backup.encryption.identity (file:/keys/age.txt)").
     var keyReference: String {
         switch tool {
-        case .age: return "backup.encryption.identity (\(identity.map { "\($0)" } ?? "unset"))"
+        case .age: return "\(keyPath).identity (\(identity.map { "\($0)" } ?? "unset"))"
         case .gpg:
-            return [key.map { "backup.encryption.key (\($0))" }, passphrase.map { "backup.encryption.passphrase (\($0))" }].compactMap { $0 }
+            return [key.map { "\(keyPath).key (\($0))" }, passphrase.map { "\(keyPath).passphrase (\($0))" }].compactMap { $0 }
                 .joined(separator: " and ")
         }
     }
