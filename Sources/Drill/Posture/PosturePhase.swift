@@ -47,7 +47,8 @@ extension DrillRunner {
             }
             return ReportCase(
                 name: name, status: .passed,
-                output: "listed \(listed.count) object(s) under '\(prefix)'\(read.map { "; read the first byte of \($0.key)" } ?? " (all empty: nothing to read)")")
+                output: "listed \(listed.count) object(s) under '\(prefix)'; "
+                    + (read.isEmpty ? "all empty: nothing to read" : "read the first byte of \(read.map(\.key).joined(separator: ", "))"))
         } catch {
             let grant = error.code == .accessDenied ? " Grant s3:ListBucket and s3:GetObject on it." : ""
             return ReportCase(name: name, status: .error, message: "the drill's credentials cannot list and read \(rules.bucket.bucketURL)/\(prefix): \(error.message)\(grant)")

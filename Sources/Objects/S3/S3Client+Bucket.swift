@@ -63,9 +63,9 @@ extension S3Client {
         }
     }
 
-    /// The first objects of a listing (up to `count`) and whether the first one could be read
-    /// (its first byte): the "validate access to restore buckets" step.
-    public func sampleAccess(count: Int = 5) async throws(S3Error) -> (listed: [ObjectVersion], read: ObjectVersion?) {
+    /// The first objects of a listing (up to `count`), each non-empty one read (its first byte):
+    /// the "validate access to restore buckets" step.
+    public func sampleAccess(count: Int = 5) async throws(S3Error) -> (listed: [ObjectVersion], read: [ObjectVersion]) {
         let query = Self.currentQuery(prefix: location.prefix, token: nil)
         let response = try await send(.get, key: nil, query: query, what: "listing objects")
         guard let root = XMLNode.parse(response.body), root.name == "ListBucketResult" else {
@@ -78,10 +78,10 @@ extension S3Client {
             let key = encoded ? URIEncoding.decode(rawKey, plusIsSpace: true) : rawKey
             listed.append(ObjectVersion(key: key, versionID: nil, size: Int64(node.value("Size") ?? "") ?? 0, etag: nil, lastModified: Date()))
         }
-        guard let first = listed.first(where: { $0.size > 0 }) else { return (listed, nil) }
         var scoped = self
         scoped.location.prefix = ""
-        _ = try await scoped.getHead(key: first.key, count: 1)
-        return (listed, first)
+        let readable = listed.filter { $0.size > 0 }
+        for object in readable { _ = try await scoped.getHead(key: object.key, count: 1) }
+        return (listed, readable)
     }
 }

@@ -191,6 +191,38 @@ extension ContainerProvisionerTests {
         #expect(quarantine.allSatisfy { $0["status"] as? String == "passed" }, "\(quarantine)")
         #expect(try await ContainerImage.drillContainers().isEmpty)
     }
+
+    /// The same from a bucket: fetched on the host into the drill's folder, then mounted into a
+    /// container that has no network at all.
+    @Test(.enabled(if: podmanReady, "podman and runc are not installed (scripts/test installs them as root)"))
+    func aBaseBackupFromABucketRecoversInAContainer() async throws {
+        let image = try await ContainerImage.ensure(major: try await TestServer.newestMajor())
+        let fixture = try await SharedPITRFixture.shared.get()
+        var drill = try PhysicalDrill("container-s3", fixture: fixture)
+        defer { drill.remove() }
+        try await MotoServer.with { server in
+            try await S3BaseBackupTests.upload(fixture, to: server)
+            let mark = fixture.marks[1]
+            drill.catalog = "s3://backups/base/"
+            drill.archive = "s3://backups/wal/"
+            drill.extraBackup = S3BaseBackupTests.s3Lines(server)
+            drill.target = "{time: '\(TimestampText.postgres(mark.time))'}"
+            drill.expectedRows = mark.rows
+            let yaml = try drill.yaml().replacingOccurrences(
+                of: "postgres: {provisioner: pg_ctl}",
+                with: "postgres: {provisioner: docker, runtime: podman, runtime_args: [--runtime, runc], image: \(image)}")
+            let path = try drill.workspace.write("drill.yaml", yaml)
+
+            let run = try await DrillCLI.run(
+                ["run", path], workspace: drill.workspace, environment: ContainerImage.environment.merging(S3BaseBackupTests.environment) { $1 })
+
+            #expect(run.exitCode == 0, "\(run.allOutput)")
+            #expect(try drill.cases(ofSuite: "recover").first?["status"] as? String == "passed")
+            #expect(try drill.cases(ofSuite: "fetch").contains { $0["name"] as? String == "backup fetched" })
+            #expect(try await ContainerImage.drillContainers().isEmpty)
+            #expect(drill.workspace.leftoversInTmp().isEmpty)
+        }
+    }
 }
 
 extension ContainerProvisionerTests {
