@@ -137,6 +137,8 @@ public struct DrillFile: Sendable {
     public var posture: PostureSection?
     /// Configuration and secrets backups, and the keys a restore needs (`config:`).
     public var config: ConfigSection?
+    /// Heartbeat URLs pinged with the verdict (`notify:`).
+    public var notify: NotifySection?
     public var reportsDirectory: String?
     public var checkConcurrency: Int?
 
@@ -162,7 +164,7 @@ public enum DrillFileParser {
     /// Validates a parsed drill file.
     public static func parse(_ root: YAMLValue, path: String) throws(ConfigError) -> DrillFile {
         guard root.isMapping else { throw root.error("a drill file is a YAML mapping with name, targets, backup, postgres, checks and reports") }
-        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "objects", "posture", "config", "checks", "reports"])
+        try root.rejectUnknownKeys(["name", "description", "targets", "backup", "postgres", "restore", "recovery", "variables", "services", "objects", "posture", "config", "notify", "checks", "reports"])
         let name = try root.required("name").string()
         let targetsNode = try root.required("targets", hint: "e.g. targets: {rpo: 24h, rto: 30m}")
         try targetsNode.rejectUnknownKeys(["rpo", "rto"])
@@ -193,6 +195,7 @@ public enum DrillFileParser {
         file.objects = try ObjectsParsing.parse(root["objects"], baseDirectory: file.baseDirectory)
         file.posture = try PostureParsing.parse(root["posture"], file: file)
         file.config = try ConfigSectionParsing.parse(root["config"], baseDirectory: file.baseDirectory)
+        file.notify = try NotifyParsing.parse(root["notify"])
         return file
     }
 

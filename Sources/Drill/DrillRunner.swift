@@ -58,6 +58,10 @@ public struct DrillRunner: Sendable {
         } else if !state.teardown.isEmpty {
             await tearDown(state.teardown, recorder: recorder)
         }
+        if let notify = state.file?.notify {
+            let verdict = DrillVerdict.exitCode(for: recorder.suites.flatMap(\.cases), interrupted: interrupted, usageError: recorder.usageError)
+            recorder.append(await Heartbeat.send(notify, passed: verdict == .passed))
+        }
         return finish(recorder: recorder, state: state, startedAt: startedAt, interrupted: interrupted, keepInstructions: keepInstructions)
     }
 
@@ -268,7 +272,8 @@ public struct DrillRunner: Sendable {
     }
 
     private func finish(recorder: PhaseRecorder, state: DrillState, startedAt: Date, interrupted: Bool, keepInstructions: String?) -> DrillOutcome {
-        let cases = recorder.suites.flatMap(\.cases)
+        // The heartbeat reports the verdict; it never changes it.
+        let cases = recorder.suites.filter { $0.name != Heartbeat.suiteName }.flatMap(\.cases)
         let exitCode = DrillVerdict.exitCode(for: cases, interrupted: interrupted, usageError: recorder.usageError)
         let status = DrillVerdict.status(for: exitCode)
         var report = ReportBuilder.build(
