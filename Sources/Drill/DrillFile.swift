@@ -139,6 +139,8 @@ public struct DrillFile: Sendable {
     public var config: ConfigSection?
     /// Heartbeat URLs pinged with the verdict (`notify:`).
     public var notify: NotifySection?
+    /// `reports.history`: where every run's record is appended (resolved).
+    public var historyDirectory: String?
     public var reportsDirectory: String?
     public var checkConcurrency: Int?
 
@@ -196,6 +198,7 @@ public enum DrillFileParser {
         file.posture = try PostureParsing.parse(root["posture"], file: file)
         file.config = try ConfigSectionParsing.parse(root["config"], baseDirectory: file.baseDirectory)
         file.notify = try NotifyParsing.parse(root["notify"])
+        file.historyDirectory = try parseReports(root["reports"]).history.map { DrillPlanner.resolvePath($0, base: file.baseDirectory) }
         return file
     }
 
@@ -472,10 +475,14 @@ public enum DrillFileParser {
         return result
     }
 
-    static func parseReports(_ node: YAMLValue?) throws(ConfigError) -> (dir: String?, concurrency: Int?) {
-        guard let node else { return (nil, nil) }
-        try node.rejectUnknownKeys(["dir", "check_concurrency"])
-        return (try node["dir"]?.string(), try node["check_concurrency"]?.int())
+    static func parseReports(_ node: YAMLValue?) throws(ConfigError) -> (dir: String?, concurrency: Int?, history: String?) {
+        guard let node else { return (nil, nil, nil) }
+        try node.rejectUnknownKeys(["dir", "check_concurrency", "history"])
+        let history = try node["history"]?.string()
+        if let history, history.hasPrefix("s3://") {
+            throw node["history"]!.error("the history store is a local folder in this version (keep it on a cache or volume that outlives the runner)")
+        }
+        return (try node["dir"]?.string(), try node["check_concurrency"]?.int(), history)
     }
 }
 

@@ -17,6 +17,8 @@ public struct DrillOptions: Sendable {
     public var only: [String] = []
     /// `--skip`: leave out checks with these ids, tags or packs.
     public var skip: [String] = []
+    /// `--history DIR`: where every run's record is appended (else the drill file's `reports.history`, else `REPORTS/history`).
+    public var historyDirectory: String?
 
     /// Creates options.
     public init(

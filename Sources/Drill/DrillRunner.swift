@@ -287,6 +287,7 @@ public struct DrillRunner: Sendable {
         if let directory, !state.reportsRefused {
             do {
                 paths = try ReportWriter.write(report, to: directory)
+                recordHistory(report, reportsDirectory: directory, file: state.file)
             } catch {
                 FileHandle.standardError.write(Data("restore-drill: cannot write reports to \(directory): \(YAMLValue.describe(error))\n".utf8))
                 // A verdict that cannot be delivered is the harness's failure, whatever it was.
@@ -295,6 +296,25 @@ public struct DrillRunner: Sendable {
         }
         if let claimed = state.reportsClaimed { ReportsFolder.release(claimed) }
         return DrillOutcome(report: report, exitCode: finalCode, reportPaths: paths, keepInstructions: keepInstructions)
+    }
+}
+
+extension DrillRunner {
+    /// The restore-drill version recorded with every run.
+    public static let toolVersion = "0.1.0"
+
+    /// Appends this run to the history (`--history`, `reports.history`, else `REPORTS/history`);
+    /// a history that cannot be written is a warning, the verdict stands.
+    func recordHistory(_ report: DrillReport, reportsDirectory: String, file: DrillFile?) {
+        let folder = options.historyDirectory ?? file?.historyDirectory ?? reportsDirectory + "/history"
+        do {
+            let json = try String(contentsOfFile: reportsDirectory + "/report.json", encoding: .utf8)
+            try DrillHistory.append(
+                reportJSON: json, drill: report.drill, startedAt: report.startedAt, to: folder, runID: UUID().uuidString.lowercased(),
+                toolVersion: Self.toolVersion)
+        } catch {
+            FileHandle.standardError.write(Data("restore-drill: warning: this run was not added to the history in \(folder): \(YAMLValue.describe(error))\n".utf8))
+        }
     }
 }
 

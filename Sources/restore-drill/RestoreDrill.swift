@@ -42,8 +42,8 @@ struct RestoreDrill: AsyncParsableCommand {
             Exit codes: 0 every check passed, 1 a check failed (the backup is not good enough), \
             2 the drill file or arguments are wrong, 3 the harness could not run, 130 interrupted.
             """,
-        version: "0.1.0",
-        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self, ChecksCommand.self, ObjectsCommand.self, ReportCommand.self, Cleanup.self])
+        version: DrillRunner.toolVersion,
+        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self, HistoryCommand.self, ChecksCommand.self, ObjectsCommand.self, ReportCommand.self, Cleanup.self])
 }
 
 /// Options every drill-running command shares.
@@ -73,6 +73,8 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Parallel pg_restore jobs (overrides restore.jobs).") var jobs: Int?
     @Flag(name: .long, help: "Leave the restored server running and print how to connect and stop it.") var keep = false
     @Option(name: .long, help: "Also write the outcome as a Prometheus textfile here (node_exporter's textfile collector).") var metrics: String?
+    @Option(name: .long, help: "Append this run's record to this history folder (overrides reports.history; default REPORTS/history).")
+    var history: String?
     @OptionGroup var target: TargetOptions
     @OptionGroup var selection: SelectionOptions
     @OptionGroup var output: OutputOptions
@@ -89,6 +91,7 @@ struct Run: AsyncParsableCommand {
             targetOverride: try target.kind())
         options.only = selection.only
         options.skip = selection.skip
+        options.historyDirectory = history
         let drillOptions = options
         let progress = output.progress()
         let outcome = await SignalScope.run { await DrillRunner(options: drillOptions, progress: progress).run(drillFile: drillFile) }
