@@ -53,5 +53,12 @@ struct PathsTests {
         #expect(listed.standardOutput.contains("[postgres-core]  \(prefix)/share/restore-drill/checks/postgres-core"), "\(listed.standardOutput)")
         let everything = try await DrillCLI.runProgram(prefix + "/bin/restore-drill", ["checks", "list"], workspace: workspace, environment: ["RESTORE_DRILL_HOME": ""])
         #expect(everything.standardOutput.contains("[supabase]  \(prefix)/share/restore-drill/checks/supabase"), "\(everything.allOutput)")
+        // Completions for every subcommand, in the places bash-completion, zsh and fish look.
+        for file in ["bash-completion/completions/restore-drill", "zsh/site-functions/_restore-drill", "fish/vendor_completions.d/restore-drill.fish"] {
+            let text = (try? String(contentsOfFile: prefix + "/share/" + file, encoding: .utf8)) ?? ""
+            for command in ["run", "plan", "record", "history", "objects", "cleanup"] {
+                #expect(text.contains(command), "\(file) has no \(command)")
+            }
+        }
     }
 }
