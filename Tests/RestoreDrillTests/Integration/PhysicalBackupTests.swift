@@ -334,8 +334,12 @@ struct PhysicalBackupTests {
         let fixture = try await SharedPITRFixture.shared.get()
         var drill = try PhysicalDrill("walflip-time", fixture: fixture)
         defer { drill.remove() }
-        // The segment holding the batches (the last one archived: pg_switch_wal ended it).
-        let victim = try #require(fixture.archivedSegments.last)
+        // The newest segment holding records (the batches): the last one archived may hold only
+        // a switch record when the primary switched again before the fixture's final switch.
+        let victim = try #require(
+            fixture.archivedSegments.reversed().first { name in
+                (try? Data(contentsOf: URL(fileURLWithPath: fixture.archive + "/" + name))).flatMap(Self.offsetOfFirstBatchRecord) != nil
+            })
         try drill.breakArchive(of: fixture) { archive in
             var data = try Data(contentsOf: URL(fileURLWithPath: archive + "/" + victim))
             let offset = try #require(Self.offsetOfFirstBatchRecord(in: data))
