@@ -135,7 +135,7 @@ public struct BaseBackup: Sendable {
         let parsed = ranges.compactMap { range -> (timeline: UInt32, start: LSN, end: LSN)? in
             guard let startText = range["Start-LSN"] as? String, let start = LSN(startText), let endText = range["End-LSN"] as? String,
                 let end = LSN(endText),
-                let timeline = (range["Timeline"] as? NSNumber)?.uint32Value
+                let timeline = (range["Timeline"] as? NSNumber).flatMap({ UInt32(exactly: $0.doubleValue) })
             else { return nil }
             return (timeline, start, end)
         }
