@@ -133,6 +133,17 @@ extension DrillRunner {
     }
 }
 
+extension PhysicalBackupPlan {
+    /// Names of the segments replay needs (the preflight's range) that the archive holds, in order:
+    /// what a source that fetches WAL before recovery fetches.
+    var archivedSegmentsReplayNeeds: [String] {
+        guard preflight.last.number >= preflight.first.number else { return [] }
+        return (preflight.first.number...preflight.last.number)
+            .map { WALSegmentName(timeline: preflight.first.timeline, number: $0, segmentSize: preflight.first.segmentSize) }
+            .filter { archive.segments[$0] != nil }.map(\.description)
+    }
+}
+
 /// Carries pg_verifybackup's summary out of the provisioning closure.
 final class VerifyNote: @unchecked Sendable {
     // Written once inside the populate step, read after it returned.

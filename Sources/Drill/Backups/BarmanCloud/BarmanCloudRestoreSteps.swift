@@ -42,13 +42,7 @@ struct BarmanCloudRestoreSteps: PhysicalRestoreSteps {
         }
         let folder = Self.walFolder(data: context.dataDirectory)
         try ScratchDirectory.makeDirectory(folder, owner: user)
-        let preflight = physical.preflight
-        var wanted = histories
-        if preflight.last.number >= preflight.first.number {
-            wanted += (preflight.first.number...preflight.last.number)
-                .map { WALSegmentName(timeline: preflight.first.timeline, number: $0, segmentSize: preflight.first.segmentSize) }
-                .filter { physical.archive.segments[$0] != nil }.map(\.description)
-        }
+        let wanted = histories + physical.archivedSegmentsReplayNeeds
         var fetched = 0
         for name in wanted {
             try Task.checkCancellation()

@@ -40,16 +40,11 @@ extension DrillRunner {
                 try ScratchDirectory.makeDirectory(folder + "/wal", owner: user)
             }
             let needed = items.reduce(Int64(0)) { $0 + $1.artifact.size }
-            let spaceCase = "free space for the fetched copy"
-            if let free = ArtifactFetch.freeBytes(folder) {
-                let margin = max(Int64(64 << 20), needed / 20)
-                guard free >= needed + margin else {
-                    throw RestoreError(
-                        .error, step: spaceCase,
-                        "fetching base backup \(chosen.name) and its WAL needs \(ByteCount(needed + margin)) (\(ByteCount(needed)) and a margin), but \((folder as NSString).deletingLastPathComponent) has \(ByteCount(free)) free; the restored data directory needs about \(ByteCount(chosen.size)) more. Set TMPDIR to a larger filesystem. Nothing was fetched.")
-                }
-                suite.cases.append(
-                    ReportCase(name: spaceCase, status: .passed, output: "needs \(ByteCount(needed)), \(ByteCount(free)) free in \((folder as NSString).deletingLastPathComponent)"))
+            if let space = try ArtifactFetch.spaceCase(
+                needed: needed, folder: folder, fetching: "base backup \(chosen.name) and its WAL",
+                note: "; the restored data directory needs about \(ByteCount(chosen.size)) more")
+            {
+                suite.cases.append(space)
             }
             let start = ContinuousClock.now
             try await Self.fetchAll(items, below: folder, user: user) { done in progress.detail("fetch: \(ByteCount(done)) of \(ByteCount(needed))") }

@@ -1,6 +1,7 @@
 import DrillSupport
 import Foundation
 import Provisioning
+import Reports
 import Restore
 import Synchronization
 import SystemPackage
@@ -78,6 +79,22 @@ enum ArtifactFetch {
         if let failure = writer.failure {
             throw RestoreError(.error, step: "fetch", "cannot write the fetched copy of \(store.url(of: artifact.reference)): \(failure)")
         }
+    }
+
+    /// The free-space preflight before a fetch into `folder`: the passing case, nil when the
+    /// filesystem cannot say, an error when `needed` and a margin do not fit. `note` ends the sentence on the sizes.
+    static func spaceCase(needed: Int64, folder: String, fetching what: String, note: String = "") throws -> ReportCase? {
+        let name = "free space for the fetched copy"
+        guard let free = freeBytes(folder) else { return nil }
+        let parent = (folder as NSString).deletingLastPathComponent
+        // A margin for the filesystem and the server's own files; the restored database needs its own room.
+        let margin = max(Int64(64 << 20), needed / 20)
+        guard free >= needed + margin else {
+            throw RestoreError(
+                .error, step: name,
+                "fetching \(what) needs \(ByteCount(needed + margin)) (\(ByteCount(needed)) and a margin), but \(parent) has \(ByteCount(free)) free\(note). Set TMPDIR to a larger filesystem. Nothing was fetched.")
+        }
+        return ReportCase(name: name, status: .passed, output: "needs \(ByteCount(needed)), \(ByteCount(free)) free in \(parent)")
     }
 
     /// Bytes free for an unprivileged writer on the filesystem holding `folder`.

@@ -18,19 +18,7 @@ extension DrillRunner {
                 await ArtifactDecryption.stopAgents(in: folder)
                 return ScratchDirectory.remove(folder).map { [$0] } ?? []
             }
-            let needed = located.bytesToFetch
-            let spaceCase = "free space for the fetched copy"
-            if let free = ArtifactFetch.freeBytes(folder) {
-                // A margin for the filesystem and the server's own files; the restored database needs its own room.
-                let margin = max(Int64(64 << 20), needed / 20)
-                guard free >= needed + margin else {
-                    throw RestoreError(
-                        .error, step: spaceCase,
-                        "fetching \(located.url) needs \(ByteCount(needed + margin)) (\(ByteCount(needed)) and a margin), but \((folder as NSString).deletingLastPathComponent) has \(ByteCount(free)) free. Set TMPDIR to a larger filesystem. Nothing was fetched.")
-                }
-                suite.cases.append(
-                    ReportCase(name: spaceCase, status: .passed, output: "needs \(ByteCount(needed)), \(ByteCount(free)) free in \((folder as NSString).deletingLastPathComponent)"))
-            }
+            if let space = try ArtifactFetch.spaceCase(needed: located.bytesToFetch, folder: folder, fetching: located.url) { suite.cases.append(space) }
             let start = ContinuousClock.now
             let total = located.artifact.size
             let outcome: ArtifactFetch.Outcome

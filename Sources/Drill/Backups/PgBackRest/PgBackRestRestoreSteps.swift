@@ -75,14 +75,7 @@ struct PgBackRestRestoreSteps: PhysicalRestoreSteps {
         guard let physical = plan.physical else { return 0 }
         let folder = Self.walFolder(data: data)
         try ScratchDirectory.makeDirectory(folder, owner: user)
-        let preflight = physical.preflight
-        var wanted = histories
-        if preflight.last.number >= preflight.first.number {
-            wanted += (preflight.first.number...preflight.last.number)
-                .map { WALSegmentName(timeline: preflight.first.timeline, number: $0, segmentSize: preflight.first.segmentSize) }
-                .filter { physical.archive.segments[$0] != nil }.map(\.description)
-        }
-        let names = wanted
+        let names = histories + physical.archivedSegmentsReplayNeeds
         var environment = repository.environment(lockPath: lock)
         environment["PGBACKREST_PG1_PATH"] = data
         let invocations = names.map { name in
