@@ -21,12 +21,14 @@ extension DrillRunner {
         do {
             let store = try await section.spec.open()
             reporter("listing \(store) as of \(point.map(TimestampText.iso) ?? "now")")
+            // The manifest is read while the store is listed.
+            let manifestPath = section.manifest
+            async let reading = BlockingWork.run { try manifestPath.map { try ManifestIndex.read(path: $0) } }
             let listing = try await ObjectsAsOf.list(store, at: point) { seen in reporter("listed \(seen) versions") }
             var summary = DrillReport.Objects(
                 store: store.description, asOf: point, historyKnown: listing.historyKnown, objectsInStore: listing.objects.count,
                 objectsInManifest: 0, matched: 0, bytesHashed: 0, shard: nil, findings: [])
-            if let manifest = section.manifest {
-                let index = try ManifestIndex.read(path: manifest)
+            if let index = try await reading {
                 let verification = try await ObjectVerification.verify(
                     store: store, listing: listing, manifest: index, at: point, shard: nil,
                     parallel: section.parallel ?? max(8, 4 * ProcessInfo.processInfo.activeProcessorCount), onProgress: reporter)

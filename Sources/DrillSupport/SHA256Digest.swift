@@ -34,6 +34,17 @@ public struct StreamingDigest: ~Copyable {
     /// Finishes the digest and returns it as lowercase hex.
     public consuming func finalizeHex() -> String { finalizeBytes().hex }
 
+    /// Finishes the digest and returns its first 32 bytes (all of a SHA-256) as four words in
+    /// memory order, without an allocation: read them with `UInt64(bigEndian:)` for the value.
+    public consuming func finalize32() -> (UInt64, UInt64, UInt64, UInt64) {
+        var length: UInt32 = 0
+        var digest: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { raw in
+            _ = EVP_DigestFinal_ex(context, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+        }
+        return (digest.0, digest.1, digest.2, digest.3)
+    }
+
     /// Finishes the digest and returns its bytes.
     public consuming func finalizeBytes() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))

@@ -22,19 +22,20 @@ public struct CatalogConsistency: Sendable {
     /// Checks `rows` (column name → value) against `objects`. `keyTemplate` builds a store key
     /// from a row: `{column}` placeholders, then `variables` for names that are not columns.
     public static func check(
-        rows: [[String: String?]], keyTemplate: String, variables: [String: String], objects: [ObjectVersion]
+        rows: [[String: String?]], keyTemplate: String, variables: [String: String], objects: ObjectListing
     ) throws -> CatalogConsistency {
-        let byKey = Dictionary(objects.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        var referenced = Set<String>()
+        // The listing is sorted by key: found by binary search, marked by position.
+        var referenced = [Bool](repeating: false, count: objects.count)
         var findings: [Finding] = []
         var resolved = 0
         for row in rows {
             let key = try render(keyTemplate, row: row, variables: variables)
-            referenced.insert(key)
-            guard let object = byKey[key] else {
+            guard let position = objects.position(ofKey: key) else {
                 findings.append(Finding(kind: .noObject, key: key, detail: "the catalog names it, the store has no such object at the point"))
                 continue
             }
+            referenced[position] = true
+            let object = objects[position]
             if let sizeText = row["size"] ?? nil, let size = Int64(sizeText), size != object.size {
                 findings.append(Finding(kind: .sizeMismatch, key: key, detail: "the catalog says \(size) bytes, the object has \(object.size)"))
                 continue
@@ -48,8 +49,8 @@ public struct CatalogConsistency: Sendable {
             }
             resolved += 1
         }
-        for object in objects where !referenced.contains(object.key) {
-            findings.append(Finding(kind: .orphan, key: object.key, detail: "\(object.size) bytes, no catalog row names it"))
+        for position in objects.indices where !referenced[position] {
+            findings.append(Finding(kind: .orphan, key: objects.key(at: position), detail: "\(objects.size(at: position)) bytes, no catalog row names it"))
         }
         return CatalogConsistency(rows: rows.count, resolved: resolved, findings: findings)
     }

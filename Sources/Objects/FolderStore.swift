@@ -20,65 +20,53 @@ public struct FolderStore: ObjectStore {
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ObjectStoreError(message: "the object folder \(root) does not exist or is not a folder", unreadable: false)
         }
-        let root = self.root
-        let versions = try await BlockingWork.run { Self.regularFiles(under: root).sortedByKeyBytes(\.key) }
-        let pageSize = 1000
-        var start = 0
-        while start < versions.count || start == 0 {
-            try await page(Array(versions[start..<min(start + pageSize, versions.count)]))
-            start += pageSize
-            if versions.isEmpty { break }
+        let walk = FolderWalk(root: root)
+        var first = true
+        while true {
+            let files = try await BlockingWork.run { walk.next(1000) }
+            if files.isEmpty && !first { return }
+            first = false
+            try await page(files)
+            if files.isEmpty { return }
         }
     }
 
-    /// Every regular file under `root` (symbolic links are not followed), with `readdir` and
-    /// `fstatat`: FileManager's enumerator cost more per file than hashing a small one.
+    /// Every regular file under `root` in key order (symbolic links are not followed).
     static func regularFiles(under root: String) -> [ObjectVersion] {
+        let walk = FolderWalk(root: root)
         var found: [ObjectVersion] = []
-        var folders = [""]
-        while let relative = folders.popLast() {
-            guard let directory = opendir(relative.isEmpty ? root : root + "/" + relative) else { continue }
-            defer { closedir(directory) }
-            let descriptor = dirfd(directory)
-            while let entry = readdir(directory) {
-                let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                    String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-                }
-                if name == "." || name == ".." { continue }
-                var info = stat()
-                guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-                let key = relative.isEmpty ? name : relative + "/" + name
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: folders.append(key)
-                case S_IFREG:
-                    let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
-                    found.append(ObjectVersion(key: key, versionID: nil, size: Int64(info.st_size), etag: nil, lastModified: modified))
-                default: continue
-                }
-            }
+        while true {
+            let files = walk.next(1000)
+            if files.isEmpty { return found }
+            found += files
         }
-        return found
     }
 
     public func read(_ version: ObjectVersion, into sink: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async throws -> String? {
-        try await BlockingWork.run { [self] in try readNow(version, into: sink) }
+        try await BlockingWork.run { [self] in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 64)
+            defer { buffer.deallocate() }
+            try readNow(version, buffer: buffer, into: sink)
+        }
         return nil
     }
+
+    /// Bytes read at a time: small enough that what was just read is still in the CPU's
+    /// cache when it is hashed, large enough that the system calls do not count.
+    public static let readSize = 256 << 10
 
     public var blockingReader: (any BlockingObjectReader)? { self }
 }
 
 extension FolderStore: BlockingObjectReader {
-    public func readNow(_ version: ObjectVersion, into sink: (UnsafeRawBufferPointer) -> Bool) throws {
+    public func readNow(_ version: ObjectVersion, buffer: UnsafeMutableRawBufferPointer, into sink: (UnsafeRawBufferPointer) -> Bool) throws {
         let path = root + "/" + version.key
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ObjectStoreError(message: "\(path) cannot be opened: \(String(cString: strerror(errno)))", unreadable: true)
         }
         defer { close(descriptor) }
-        // Most objects are small: a buffer of their size (plus one byte to see the end), at most 1 MiB.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(min(max(version.size + 1, 4096), 1 << 20)), alignment: 16)
-        defer { buffer.deallocate() }
+        if version.size > buffer.count { _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL) }
         while true {
             let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
             if count < 0 {
@@ -88,5 +76,97 @@ extension FolderStore: BlockingObjectReader {
             if count == 0 { return }
             guard sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) else { return }
         }
+    }
+}
+
+/// Walks a folder in key order (UTF-8 byte order of the relative paths) without listing it
+/// whole first: each folder's entries are sorted as they are read, a folder compared as its
+/// name and a slash, which is where its files' keys fall among its siblings'. Uses `readdir`
+/// and `fstatat`: FileManager's enumerator cost more per file than hashing a small one.
+final class FolderWalk: @unchecked Sendable {
+    // Used by one caller at a time (a listing asks for its pages in turn).
+    private struct Entry {
+        /// The name, and a slash after a folder's: where its files' keys sort.
+        var sortKey: [UInt8]
+        var isFolder: Bool
+        var size: Int64
+        var modified: Date
+    }
+
+    private struct Level {
+        var relative: String
+        var entries: [Entry]
+        var next = 0
+    }
+
+    private let root: String
+    private var levels: [Level] = []
+
+    init(root: String) {
+        self.root = root
+        levels = [Level(relative: "", entries: Self.entries(of: root))]
+    }
+
+    /// Up to `limit` more files; none when the walk is over.
+    func next(_ limit: Int) -> [ObjectVersion] {
+        // Worked on as a local and put back: the class's property would be checked for
+        // exclusive access at every step.
+        var levels = self.levels
+        self.levels = []
+        defer { self.levels = levels }
+        var files: [ObjectVersion] = []
+        files.reserveCapacity(limit)
+        while files.count < limit, let top = levels.indices.last {
+            let position = levels[top].next
+            guard position < levels[top].entries.count else {
+                levels.removeLast()
+                continue
+            }
+            levels[top].next = position + 1
+            let entry = levels[top].entries[position]
+            let relative = levels[top].relative
+            let name = String(decoding: entry.isFolder ? entry.sortKey.dropLast() : entry.sortKey[...], as: UTF8.self)
+            let key = relative.isEmpty ? name : relative + "/" + name
+            if entry.isFolder {
+                levels.append(Level(relative: key, entries: Self.entries(of: root + "/" + key)))
+            } else {
+                files.append(ObjectVersion(key: key, versionID: nil, size: entry.size, etag: nil, lastModified: entry.modified))
+            }
+        }
+        return files
+    }
+
+    /// The regular files and folders in `path`, in key order.
+    private static func entries(of path: String) -> [Entry] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        let descriptor = dirfd(directory)
+        var found: [Entry] = []
+        while let entry = readdir(directory) {
+            let listed: Entry? = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                UnsafeRawPointer(pointer).withMemoryRebound(to: CChar.self, capacity: 256) { (name: UnsafePointer<CChar>) -> Entry? in
+                    let length = strlen(name)
+                    if length == 1 && name[0] == 0x2E || length == 2 && name[0] == 0x2E && name[1] == 0x2E { return nil }
+                    var info = stat()
+                    // The name as the folder holds it (not as decoded text), so an odd name is still opened.
+                    guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+                    var sortKey = Array(UnsafeRawBufferPointer(start: name, count: length))
+                    switch info.st_mode & S_IFMT {
+                    case S_IFDIR:
+                        sortKey.append(0x2F)
+                        return Entry(sortKey: sortKey, isFolder: true, size: 0, modified: .distantPast)
+                    case S_IFREG:
+                        let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+                        return Entry(sortKey: sortKey, isFolder: false, size: Int64(info.st_size), modified: modified)
+                    default: return nil
+                    }
+                }
+            }
+            if let listed { found.append(listed) }
+        }
+        found.sort { left, right in
+            left.sortKey.withUnsafeBytes { a in right.sortKey.withUnsafeBytes { b in PackedTexts.compare(a, b) < 0 } }
+        }
+        return found
     }
 }

@@ -30,13 +30,76 @@ public struct ManifestEntry: Codable, Sendable, Equatable {
 public enum ManifestWriter {
     /// Writes `entries` (sorted here by key, UTF-8 byte order) to `path` atomically.
     public static func write(_ entries: [ManifestEntry], to path: String) throws {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(entries.count * 160)
-        for entry in entries.sortedByKeyBytes(\.key) {
-            entry.appendJSONLine(to: &bytes)
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let sorted = entries.sortedByKeyBytes(\.key)
+        try write(count: sorted.count, entry: { sorted[$0] }, to: path)
     }
+
+    /// Writes `count` entries, `entry(0)` first (already in key order), to `path` atomically.
+    public static func write(count: Int, entry: (Int) -> ManifestEntry, to path: String) throws {
+        let stream = try ManifestStream(path: path)
+        do {
+            for position in 0..<count { try stream.append(entry(position)) }
+            try stream.commit()
+        } catch {
+            stream.abandon()
+            throw error
+        }
+    }
+}
+
+/// A manifest written as it is made: lines go a megabyte at a time into a file beside `path`
+/// that replaces it on `commit`, so a reader never sees half a manifest, a failed snapshot
+/// leaves none, and a million lines are never held at once.
+public final class ManifestStream {
+    private let path: String
+    private let partial: String
+    private let handle: FileHandle
+    private var bytes: [UInt8] = []
+    private var finished = false
+
+    /// Starts a manifest for `path` (its folder must exist and be writable).
+    public init(path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        partial = (folder.isEmpty ? "." : folder) + "/.\((path as NSString).lastPathComponent).\(getpid()).partial"
+        self.path = path
+        guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
+            throw ObjectStoreError(message: "cannot write the manifest beside \(path): \(String(cString: strerror(errno)))", unreadable: false)
+        }
+        self.handle = handle
+        bytes.reserveCapacity(1 << 20 + 4096)
+    }
+
+    /// Appends one line (entries come in key order).
+    public func append(_ entry: ManifestEntry) throws {
+        entry.appendJSONLine(to: &bytes)
+        if bytes.count >= 1 << 20 {
+            try handle.write(contentsOf: bytes)
+            bytes.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Writes what is left, flushes it to disk and puts the manifest in place.
+    public func commit() throws {
+        try handle.write(contentsOf: bytes)
+        bytes.removeAll()
+        try handle.synchronize()
+        try handle.close()
+        finished = true
+        guard rename(partial, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(partial)
+            throw ObjectStoreError(message: "cannot write the manifest \(path): \(reason)", unreadable: false)
+        }
+    }
+
+    /// Drops the partial file (a snapshot that failed writes no manifest).
+    public func abandon() {
+        if !finished { try? handle.close() }
+        finished = true
+        unlink(partial)
+    }
+
+    deinit { if !finished { abandon() } }
 }
 
 extension ManifestEntry {
@@ -54,19 +117,27 @@ extension ManifestEntry {
         Self.appendString("key", to: &bytes)
         bytes.append(UInt8(ascii: ":"))
         Self.appendString(key, to: &bytes)
-        bytes += Array(",\"last_modified\":\"".utf8)
+        bytes.append(contentsOf: ",\"last_modified\":\"".utf8)
         TimestampText.appendISO(lastModified, to: &bytes)
-        bytes += Array("\",\"sha256\":".utf8)
+        bytes.append(contentsOf: "\",\"sha256\":".utf8)
         Self.appendString(sha256, to: &bytes)
-        bytes += Array(",\"size\":\(size)".utf8)
+        bytes.append(contentsOf: ",\"size\":".utf8)
+        bytes.append(contentsOf: String(size).utf8)
         if let versionID {
-            bytes += Array(",\"version_id\":".utf8)
+            bytes.append(contentsOf: ",\"version_id\":".utf8)
             Self.appendString(versionID, to: &bytes)
         }
         bytes += [UInt8(ascii: "}"), 0x0A]
     }
 
     static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        // Most texts need no escape: copied at once.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -86,8 +157,10 @@ extension ManifestEntry {
     }
 }
 
-/// A manifest read into a compact index: per key, size and the 32-byte digest (not its hex),
-/// so millions of entries stay small.
+/// A manifest read into a compact index sorted by key: the keys and version ids in one byte
+/// buffer, sizes and 32-byte digests (not their hex) in columns, about 50 bytes an entry
+/// besides its key, so a million entries stay small. Compared with a listing by walking both
+/// in key order (a merge join), never through a dictionary of keys.
 public struct ManifestIndex: Sendable {
     /// What the index keeps of an entry.
     public struct Record: Sendable, Equatable {
@@ -96,26 +169,89 @@ public struct ManifestIndex: Sendable {
         public var versionID: String?
     }
 
-    public private(set) var records: [String: Record] = [:]
+    /// Keys (text 0) and version ids (text 1), in key order.
+    private(set) var keys = PackedTexts(width: 2)
+    private var sizes: [Int64] = []
+    private var digests: [Digest32] = []
 
-    /// Reads the manifest at `path`; a malformed line is an error naming its line number.
+    /// Entries in the index.
+    public var count: Int { sizes.count }
+
+    /// The key of entry `entry` (0 ..< count, in key order).
+    public func key(at entry: Int) -> String { keys.text(entry)! }
+
+    /// Entry `entry`.
+    public func record(at entry: Int) -> Record { Record(size: sizes[entry], digest: digests[entry], versionID: keys.text(entry, 1)) }
+
+    /// The entry for `key`, by binary search.
+    public func record(forKey key: String) -> Record? {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            let order = keys.compareKey(middle, key)
+            if order == 0 { return record(at: middle) }
+            if order < 0 { low = middle + 1 } else { high = middle }
+        }
+        return nil
+    }
+
+    /// Bytes the index holds in memory.
+    public var footprint: Int { keys.footprint + sizes.count * 40 }
+
+    /// Reads the manifest at `path`; a malformed line is an error naming its line number. A
+    /// manifest out of key order (edited by hand) is sorted; a key recorded twice keeps its
+    /// last line, as a reader of the file top to bottom would.
     public static func read(path: String, shard: Shard? = nil) throws -> ManifestIndex {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ObjectStoreError(message: "the manifest \(path) cannot be read", unreadable: false)
         }
         defer { try? handle.close() }
+        var reader = Reader(path: path, shard: shard)
+        var pending: [UInt8] = []
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending.append(contentsOf: chunk)
+            // Lines are taken from a moving start and the rest kept once per chunk: removing
+            // each line from the front moved the whole remainder per line.
+            let consumed = try pending.withUnsafeBytes { bytes in
+                var start = 0
+                while start < bytes.count, let found = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) {
+                    let newline = UnsafeRawPointer(found) - bytes.baseAddress!
+                    try reader.take(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+                    start = newline + 1
+                }
+                return start
+            }
+            pending.removeFirst(consumed)
+        }
+        if !pending.isEmpty { try pending.withUnsafeBytes { try reader.take($0) } }
+        var index = reader.index
+        if !index.keys.keysAscend { index.sortKeepingLastOfEachKey() }
+        return index
+    }
+
+    /// Turns lines into entries (a struct, not a closure over locals, so the compiler checks
+    /// its accesses once instead of at every line).
+    private struct Reader {
+        let path: String
+        let shard: Shard?
         var index = ManifestIndex()
+        var lineNumber = 0
         // The index needs no time: `last_modified` is read as text and only its form checked,
         // which costs a fraction of a Date decode (the listing, not the manifest, says when).
         let decoder = JSONDecoder()
-        var pending = Data()
-        var lineNumber = 0
-        func take(_ line: Data) throws {
+
+        init(path: String, shard: Shard?) {
+            self.path = path
+            self.shard = shard
+        }
+
+        mutating func take(_ line: UnsafeRawBufferPointer) throws {
             lineNumber += 1
             guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { return }
             let entry: IndexedLine
             do {
-                entry = try line.withUnsafeBytes { ManifestLineParser.parse($0) } ?? decoder.decode(IndexedLine.self, from: line)
+                entry = try ManifestLineParser.parse(line) ?? decoder.decode(IndexedLine.self, from: Data(line))
                 guard IndexedLine.looksLikeATime(entry.lastModified) else { throw ObjectStoreError(message: "", unreadable: false) }
             } catch {
                 throw ObjectStoreError(message: "\(path):\(lineNumber): not a manifest entry (key, size, sha256, last_modified)", unreadable: false)
@@ -124,21 +260,26 @@ public struct ManifestIndex: Sendable {
                 throw ObjectStoreError(message: "\(path):\(lineNumber): sha256 of \(entry.key) is not 64 hex digits", unreadable: false)
             }
             if let shard, !shard.contains(entry.key) { return }
-            index.records[entry.key] = Record(size: entry.size, digest: digest, versionID: entry.versionID)
+            try index.keys.append([entry.key, entry.versionID])
+            index.sizes.append(entry.size)
+            index.digests.append(digest)
         }
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending.append(chunk)
-            // Lines are taken from a moving start and the rest kept once per chunk: removing
-            // each line from the front moved the whole remainder per line.
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                try take(pending[start..<newline])
-                start = newline + 1
+    }
+
+    private mutating func sortKeepingLastOfEachKey() {
+        let order = keys.keyOrder()
+        var rows: [Int] = []
+        rows.reserveCapacity(order.count)
+        for row in order {
+            if let last = rows.last, keys.compareKey(last, with: row, in: keys) == 0 {
+                rows[rows.count - 1] = row
+            } else {
+                rows.append(row)
             }
-            pending = Data(pending[start...])
         }
-        if !pending.isEmpty { try take(pending) }
-        return index
+        keys = keys.selecting(rows)
+        sizes = sizes.selecting(rows)
+        digests = digests.selecting(rows)
     }
 }
 
@@ -196,9 +337,28 @@ public struct Digest32: Sendable, Equatable, Hashable {
         self.words = words
     }
 
+    /// All zero bits (a placeholder before a digest is known).
+    public static let zero = Digest32(words: (0, 0, 0, 0))
+
+    private init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
+
+    /// The digest `sha` finishes with (its 32 bytes, read as four big-endian words).
+    init(_ sha: consuming StreamingDigest) {
+        let bytes = sha.finalize32()
+        words = (UInt64(bigEndian: bytes.0), UInt64(bigEndian: bytes.1), UInt64(bigEndian: bytes.2), UInt64(bigEndian: bytes.3))
+    }
+
     /// Lowercase hex.
     public var hex: String {
-        [words.0, words.1, words.2, words.3].map { String($0, radix: 16).leftPadded(to: 16) }.joined()
+        String(unsafeUninitializedCapacity: 64) { text in
+            let digits: StaticString = "0123456789abcdef"
+            for (index, word) in [words.0, words.1, words.2, words.3].enumerated() {
+                for nibble in 0..<16 {
+                    text[index * 16 + nibble] = digits.utf8Start[Int((word >> (60 - 4 * UInt64(nibble))) & 0xF)]
+                }
+            }
+            return 64
+        }
     }
 
     public static func == (left: Digest32, right: Digest32) -> Bool { left.words == right.words }

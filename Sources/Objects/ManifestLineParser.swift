@@ -64,6 +64,14 @@ struct ManifestLineParser {
     private mutating func string() -> String? {
         guard position < bytes.count, bytes[position] == 0x22 else { return nil }
         position += 1
+        // Most texts have no escape: made from the bytes at once.
+        var end = position
+        while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5C, bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == 0x22 {
+            let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+            position = end + 1
+            return text
+        }
         var text: [UInt8] = []
         while position < bytes.count {
             let byte = bytes[position]

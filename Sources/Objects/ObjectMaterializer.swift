@@ -14,7 +14,7 @@ public enum ObjectMaterializer {
 
     /// Writes `objects` from `store` under `folder` (created; must be empty or absent).
     public static func materialize(
-        _ objects: [ObjectVersion], from store: any ObjectStore, into folder: String, parallel: Int
+        _ objects: ObjectListing, from store: any ObjectStore, into folder: String, parallel: Int
     ) async throws -> Outcome {
         let target = (folder as NSString).standardizingPath
         if let source = store as? FolderStore {
@@ -28,18 +28,19 @@ public enum ObjectMaterializer {
             throw ObjectStoreError(message: "refusing to materialize into \(target): the folder is not empty", unreadable: false)
         }
         var outcome = Outcome(written: 0, bytes: 0, problems: [])
-        var safe: [ObjectVersion] = []
-        for object in objects {
-            if !RelativeKey.isSafe(object.key) {
-                outcome.problems.append((object.key, "the key is not a safe relative path"))
+        var safe: [Int] = []
+        for position in objects.indices {
+            let key = objects.key(at: position)
+            if !RelativeKey.isSafe(key) {
+                outcome.problems.append((key, "the key is not a safe relative path"))
             } else {
-                safe.append(object)
+                safe.append(position)
             }
         }
         try await withThrowingTaskGroup(of: (String, Int64, String?).self) { group in
             var next = 0
             func launch() {
-                let object = safe[next]
+                let object = objects[safe[next]]
                 next += 1
                 group.addTask { await write(object, from: store, under: target) }
             }

@@ -21,8 +21,9 @@ extension ObjectStore {
 
 /// Reads an object on the calling thread (a blocking call: run it off the cooperative pool).
 public protocol BlockingObjectReader: Sendable {
-    /// Streams the bytes of `version` into `sink` (false stops); throws `ObjectStoreError`.
-    func readNow(_ version: ObjectVersion, into sink: (UnsafeRawBufferPointer) -> Bool) throws
+    /// Streams the bytes of `version` into `sink` (false stops), reading through `buffer`
+    /// (the caller's, reused from object to object); throws `ObjectStoreError`.
+    func readNow(_ version: ObjectVersion, buffer: UnsafeMutableRawBufferPointer, into sink: (UnsafeRawBufferPointer) -> Bool) throws
 }
 
 /// The errors a store raises besides S3's own.

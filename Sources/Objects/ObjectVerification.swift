@@ -76,36 +76,71 @@ public struct ObjectVerification: Sendable {
         return try await verify(store: store, listing: listing, manifest: manifest, at: point, shard: shard, parallel: parallel, onProgress: onProgress)
     }
 
-    /// Compares an existing listing with the manifest (the drill lists once for this and the catalog).
+    /// Reads the manifest at `manifestPath` while `store` is listed (each is one core's work
+    /// for a million keys), then compares them.
+    public static func verify(
+        store: any ObjectStore, manifestPath: String, at point: Date?, shard: Shard?, parallel: Int,
+        onProgress: (@Sendable (String) -> Void)? = nil
+    ) async throws -> ObjectVerification {
+        async let reading = BlockingWork.run { try ManifestIndex.read(path: manifestPath, shard: shard) }
+        onProgress?("listing \(store)")
+        let listing = try await ObjectsAsOf.list(store, at: point) { seen in onProgress?("listed \(seen) versions") }
+        let manifest = try await reading
+        return try await verify(store: store, listing: listing, manifest: manifest, at: point, shard: shard, parallel: parallel, onProgress: onProgress)
+    }
+
+    /// Compares an existing listing with the manifest (the drill lists once for this and the
+    /// catalog). Both are in key order, so they are walked side by side (a merge join): no set
+    /// or dictionary of a million keys is built, and the objects to read are kept as positions.
     public static func verify(
         store: any ObjectStore, listing fullListing: ObjectsAsOf, manifest: ManifestIndex, at point: Date?, shard: Shard?, parallel: Int,
         onProgress: (@Sendable (String) -> Void)? = nil
     ) async throws -> ObjectVerification {
         var listing = fullListing
-        if let shard { listing.objects.removeAll { !shard.contains($0.key) } }
+        if let shard { listing.objects.keep(shard) }
+        let objects = listing.objects
         var findings: [Finding] = []
-        var toHash: [ObjectVersion] = []
-        var present = Set<String>()
-        for object in listing.objects {
-            present.insert(object.key)
-            guard let record = manifest.records[object.key] else {
-                findings.append(Finding(category: .extra, key: object.key, versionID: object.versionID, detail: "\(object.size) bytes, not in the manifest"))
-                continue
-            }
-            if record.size != object.size {
-                findings.append(
-                    Finding(
-                        category: .changed, key: object.key, versionID: object.versionID,
-                        detail: "size \(object.size) bytes, the manifest recorded \(record.size)"))
-                continue
-            }
-            toHash.append(object)
-        }
-        for (key, record) in manifest.records where !present.contains(key) {
+        var toHash: [Int] = []
+        var entryOf: [Int] = []
+        var totalBytes: Int64 = 0
+        func missing(_ entry: Int) {
+            let record = manifest.record(at: entry)
             findings.append(
-                Finding(category: .missing, key: key, versionID: record.versionID, detail: "\(record.size) bytes in the manifest, absent from the store\(point.map { " at \(TimestampText.iso($0))" } ?? "")"))
+                Finding(
+                    category: .missing, key: manifest.key(at: entry), versionID: record.versionID,
+                    detail: "\(record.size) bytes in the manifest, absent from the store\(point.map { " at \(TimestampText.iso($0))" } ?? "")"))
         }
-        let progress = RehashProgress(totalObjects: toHash.count, totalBytes: toHash.reduce(0) { $0 + $1.size })
+        var entry = 0
+        for position in objects.indices {
+            var order = entry < manifest.count ? objects.compareKey(position, withEntry: entry, of: manifest) : -1
+            while order > 0 {
+                missing(entry)
+                entry += 1
+                order = entry < manifest.count ? objects.compareKey(position, withEntry: entry, of: manifest) : -1
+            }
+            let size = objects.size(at: position)
+            if order < 0 {
+                let object = objects[position]
+                findings.append(Finding(category: .extra, key: object.key, versionID: object.versionID, detail: "\(size) bytes, not in the manifest"))
+                continue
+            }
+            let recorded = manifest.record(at: entry).size
+            if recorded != size {
+                let object = objects[position]
+                findings.append(
+                    Finding(category: .changed, key: object.key, versionID: object.versionID, detail: "size \(size) bytes, the manifest recorded \(recorded)"))
+            } else {
+                toHash.append(position)
+                entryOf.append(entry)
+                totalBytes += size
+            }
+            entry += 1
+        }
+        while entry < manifest.count {
+            missing(entry)
+            entry += 1
+        }
+        let progress = RehashProgress(totalObjects: toHash.count, totalBytes: totalBytes)
         let reporter = onProgress
         let ticker = Task {
             while !Task.isCancelled {
@@ -115,16 +150,16 @@ public struct ObjectVerification: Sendable {
         }
         defer { ticker.cancel() }
         var matched = 0
-        try await Rehasher.hash(toHash, from: store, parallel: parallel, progress: progress) { result in
+        try await Rehasher.hash(objects.rows(toHash), from: store, parallel: parallel, progress: progress) { result in
             let version = result.version
             if let failure = result.failure {
                 findings.append(Finding(category: failure.unreadable ? .unreadable : .unavailable, key: version.key, versionID: version.versionID, detail: failure.message))
                 return
             }
-            let record = manifest.records[version.key]!
-            if let sha = result.sha256, Digest32(hex: sha) != record.digest {
+            let record = manifest.record(at: entryOf[result.position])
+            if let digest = result.digest, digest != record.digest {
                 findings.append(
-                    Finding(category: .changed, key: version.key, versionID: version.versionID, detail: "sha256 \(sha), the manifest recorded \(record.digest.hex)"))
+                    Finding(category: .changed, key: version.key, versionID: version.versionID, detail: "sha256 \(digest.hex), the manifest recorded \(record.digest.hex)"))
             } else if let stored = result.storedSHA256, stored != result.sha256 {
                 findings.append(
                     Finding(category: .changed, key: version.key, versionID: version.versionID, detail: "the bytes' sha256 differs from the checksum the store recorded (\(stored))"))
@@ -134,23 +169,39 @@ public struct ObjectVerification: Sendable {
                 matched += 1
             }
         }
-        findings.sort { $0.category == $1.category ? Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) : Category.allCases.firstIndex(of: $0.category)! < Category.allCases.firstIndex(of: $1.category)! }
+        let rank = Dictionary(uniqueKeysWithValues: Category.allCases.enumerated().map { ($1, $0) })
+        findings.sort { $0.category == $1.category ? $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) : rank[$0.category]! < rank[$1.category]! }
         return ObjectVerification(
-            store: store.description, point: point, historyKnown: listing.historyKnown, objectsInStore: listing.objects.count,
-            objectsInManifest: manifest.records.count, matched: matched, bytesHashed: progress.bytes, findings: findings,
+            store: store.description, point: point, historyKnown: listing.historyKnown, objectsInStore: objects.count,
+            objectsInManifest: manifest.count, matched: matched, bytesHashed: progress.bytes, findings: findings,
             closeToThePoint: listing.closeToThePoint)
     }
 }
 
-/// Records a store as of a point into manifest entries (the `objects snapshot` command).
+/// Records a store as of a point into a manifest (the `objects snapshot` command).
 public enum ObjectSnapshot {
-    /// Lists, reads and hashes every object; unreadable objects are errors (a manifest must be whole).
+    /// What a snapshot recorded.
+    public struct Taken: Sendable {
+        /// Objects recorded.
+        public var count: Int
+        /// Bytes recorded.
+        public var bytes: Int64
+        /// Whether the store keeps versions (so the point was honoured).
+        public var historyKnown: Bool
+    }
+
+    /// Lists, reads and hashes every object, and writes the manifest to `path` while the
+    /// objects are read: a line as soon as every object before it in key order is done, so
+    /// writing overlaps hashing and no line is held longer than that. Unreadable objects are
+    /// errors, and then no manifest is written (a manifest must be whole).
     public static func take(
-        store: any ObjectStore, at point: Date?, shard: Shard?, parallel: Int, onProgress: (@Sendable (String) -> Void)? = nil
-    ) async throws -> (entries: [ManifestEntry], historyKnown: Bool) {
+        store: any ObjectStore, at point: Date?, shard: Shard?, parallel: Int, writingTo path: String,
+        onProgress: (@Sendable (String) -> Void)? = nil
+    ) async throws -> Taken {
         var listing = try await ObjectsAsOf.list(store, at: point) { seen in onProgress?("listed \(seen) versions") }
-        if let shard { listing.objects.removeAll { !shard.contains($0.key) } }
-        let progress = RehashProgress(totalObjects: listing.objects.count, totalBytes: listing.objects.reduce(0) { $0 + $1.size })
+        if let shard { listing.objects.keep(shard) }
+        let objects = listing.objects
+        let progress = RehashProgress(totalObjects: objects.count, totalBytes: objects.totalSize)
         let reporter = onProgress
         let ticker = Task {
             while !Task.isCancelled {
@@ -159,23 +210,41 @@ public enum ObjectSnapshot {
             }
         }
         defer { ticker.cancel() }
-        var entries: [ManifestEntry] = []
+        let stream = try ManifestStream(path: path)
+        // Results arrive in any order; each waits here (32 bytes and its size) until it is next.
+        var digests = [Digest32](repeating: .zero, count: objects.count)
+        var sizes = [Int64](repeating: -1, count: objects.count)
+        var written = 0
+        var bytes: Int64 = 0
         var failures: [String] = []
-        try await Rehasher.hash(listing.objects, from: store, parallel: parallel, progress: progress) { result in
-            if let failure = result.failure {
-                failures.append("\(result.version.key): \(failure.message)")
-                return
+        do {
+            try await Rehasher.hash(objects, from: store, parallel: parallel, progress: progress) { result in
+                guard let digest = result.digest, result.failure == nil else {
+                    failures.append("\(result.version.key): \(result.failure?.message ?? "no digest")")
+                    return
+                }
+                digests[result.position] = digest
+                sizes[result.position] = result.bytesRead
+                guard failures.isEmpty else { return }
+                while written < objects.count, sizes[written] >= 0 {
+                    let version = objects[written]
+                    try stream.append(
+                        ManifestEntry(
+                            key: version.key, versionID: version.versionID, size: sizes[written], sha256: digests[written].hex, etag: version.etag,
+                            lastModified: version.lastModified))
+                    bytes += sizes[written]
+                    written += 1
+                }
             }
-            let version = result.version
-            entries.append(
-                ManifestEntry(
-                    key: version.key, versionID: version.versionID, size: result.bytesRead, sha256: result.sha256 ?? "", etag: version.etag,
-                    lastModified: version.lastModified))
+            guard failures.isEmpty else {
+                throw ObjectStoreError(
+                    message: "\(failures.count) object(s) could not be read, so no manifest was written; first: \(failures.sorted().first!)", unreadable: true)
+            }
+            try stream.commit()
+        } catch {
+            stream.abandon()
+            throw error
         }
-        guard failures.isEmpty else {
-            throw ObjectStoreError(
-                message: "\(failures.count) object(s) could not be read, so no manifest was written; first: \(failures.sorted().first!)", unreadable: true)
-        }
-        return (entries, listing.historyKnown)
+        return Taken(count: written, bytes: bytes, historyKnown: listing.historyKnown)
     }
 }

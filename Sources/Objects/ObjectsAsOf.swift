@@ -4,44 +4,75 @@ import Foundation
 /// point; keys whose newest version by then is a delete marker are absent. Without history,
 /// the current objects (and `historyKnown` is false, which the report says).
 public struct ObjectsAsOf: Sendable {
-    /// Present objects, sorted by key (UTF-8 byte order).
-    public var objects: [ObjectVersion]
+    /// Present objects, sorted by key (UTF-8 byte order), held compactly.
+    public var objects: ObjectListing
     /// False when the store keeps no versions: the listing is "now", whatever the point.
     public var historyKnown: Bool
     /// Keys whose chosen version was written within a second of the point: S3 lists times to
     /// the second, so such a version may in fact be just after it.
     public var closeToThePoint: [String]
 
-    /// Lists `store` and resolves every key at `point` (now when nil). Only one candidate per
-    /// key is kept while the pages stream by, so memory follows the number of keys, not versions.
+    /// Lists `store` and resolves every key at `point` (now when nil). Stores list in key
+    /// order, so a key's versions arrive together and only one candidate per key is kept while
+    /// the pages stream by: memory follows the number of keys, not versions, and no dictionary
+    /// of keys is built. A store that lists out of order is sorted afterwards, never trusted.
     public static func list(_ store: any ObjectStore, at point: Date?, onPage: (@Sendable (Int) -> Void)? = nil) async throws -> ObjectsAsOf {
         let versioned = try await store.keepsVersions()
-        var chosen: [String: ObjectVersion] = [:]
+        var chosen = ObjectListing()
+        var inOrder = true
         var seen = 0
         try await store.listVersions { page in
             seen += page.count
             onPage?(seen)
-            for version in page {
-                if let point, versioned, version.lastModified > point { continue }
-                guard let current = chosen[version.key] else {
-                    chosen[version.key] = version
+            // Within a page servers differ (moto lists all versions, then all markers): the
+            // page is ordered by key first, keeping the server's order within a key.
+            var candidates = page
+            if let point, versioned { candidates.removeAll { $0.lastModified > point } }
+            for version in candidates.sortedByKeyBytes(\.key) {
+                if chosen.lastHasKey(version.key) {
+                    if Self.replaces(version, chosen[chosen.count - 1]) {
+                        chosen.removeLast()
+                        try chosen.append(version)
+                    }
                     continue
                 }
-                // Servers differ in how they order versions and delete markers (AWS interleaves
-                // them newest first, moto lists all versions, then all markers): compare times,
-                // then prefer the one the store calls latest, then the one listed first.
-                if version.lastModified > current.lastModified || (version.lastModified == current.lastModified && version.isLatest && !current.isLatest) {
-                    chosen[version.key] = version
-                }
+                if !chosen.lastKeyPrecedes(version.key) { inOrder = false }
+                try chosen.append(version)
             }
         }
-        var result = ObjectsAsOf(objects: [], historyKnown: versioned, closeToThePoint: [])
-        for version in chosen.values where !version.isDeleteMarker {
-            result.objects.append(version)
-            if let point, versioned, point.timeIntervalSince(version.lastModified) < 1 { result.closeToThePoint.append(version.key) }
+        if !inOrder { chosen = try resolvedAfterSorting(chosen) }
+        chosen.removeDeleteMarkers()
+        var result = ObjectsAsOf(objects: chosen, historyKnown: versioned, closeToThePoint: [])
+        if let point, versioned {
+            for position in chosen.indices where point.timeIntervalSince(Date(timeIntervalSince1970: chosen.modifiedSeconds(at: position))) < 1 {
+                result.closeToThePoint.append(chosen.key(at: position))
+            }
         }
-        result.objects = result.objects.sortedByKeyBytes(\.key)
-        result.closeToThePoint.sort()
+        return result
+    }
+
+    /// Whether `version` is the one to keep over `current` (same key): the newer, then the
+    /// one the store calls latest, then the one listed first. Servers differ in how they order
+    /// versions and delete markers (AWS interleaves them newest first).
+    static func replaces(_ version: ObjectVersion, _ current: ObjectVersion) -> Bool {
+        version.lastModified > current.lastModified || (version.lastModified == current.lastModified && version.isLatest && !current.isLatest)
+    }
+
+    /// A listing that came out of key order: sorted (stable), then one candidate per key.
+    private static func resolvedAfterSorting(_ listing: ObjectListing) throws -> ObjectListing {
+        var sorted = listing
+        sorted.sortByKey()
+        var result = ObjectListing()
+        for version in sorted {
+            if result.lastHasKey(version.key) {
+                if replaces(version, result[result.count - 1]) {
+                    result.removeLast()
+                    try result.append(version)
+                }
+            } else {
+                try result.append(version)
+            }
+        }
         return result
     }
 }

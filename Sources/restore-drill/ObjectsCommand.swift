@@ -70,14 +70,12 @@ struct ObjectsCommand: AsyncParsableCommand {
             do {
                 let store = try await options.spec().open()
                 let started = ContinuousClock.now
-                let (entries, versioned) = try await ObjectSnapshot.take(
-                    store: store, at: try options.point(), shard: try options.parsedShard(), parallel: options.width,
+                let taken = try await ObjectSnapshot.take(
+                    store: store, at: try options.point(), shard: try options.parsedShard(), parallel: options.width, writingTo: out,
                     onProgress: ObjectsCommand.progressPrinter())
-                try ManifestWriter.write(entries, to: out)
-                let bytes = entries.reduce(Int64(0)) { $0 + $1.size }
-                let note = versioned || options.at == nil ? "" : " (the store keeps no versions: these are its current objects)"
+                let note = taken.historyKnown || options.at == nil ? "" : " (the store keeps no versions: these are its current objects)"
                 FileHandle.standardError.write(
-                    Data("\nrestore-drill: \(entries.count) object(s), \(ByteCount(bytes)) recorded in \(out) in \(DrillDuration.format(ContinuousClock.now - started))\(note)\n".utf8))
+                    Data("\nrestore-drill: \(taken.count) object(s), \(ByteCount(taken.bytes)) recorded in \(out) in \(DrillDuration.format(ContinuousClock.now - started))\(note)\n".utf8))
             } catch {
                 throw Conclusion.fail(error)
             }
@@ -95,7 +93,7 @@ struct ObjectsCommand: AsyncParsableCommand {
             do {
                 let store = try await options.spec().open()
                 var listing = try await ObjectsAsOf.list(store, at: try options.point())
-                if let shard = try options.parsedShard() { listing.objects.removeAll { !shard.contains($0.key) } }
+                if let shard = try options.parsedShard() { listing.objects.keep(shard) }
                 let outcome = try await ObjectMaterializer.materialize(listing.objects, from: store, into: into, parallel: options.width)
                 var lines = outcome.problems.prefix(10).map { "  not written: \($0.key): \($0.reason)" }
                 lines.append("restore-drill: \(outcome.written) object(s), \(ByteCount(outcome.bytes)) written into \(into)")
@@ -125,9 +123,8 @@ struct ObjectsCommand: AsyncParsableCommand {
             do {
                 shard = try options.parsedShard()
                 let store = try await options.spec().open()
-                let index = try ManifestIndex.read(path: manifest, shard: shard)
                 verification = try await ObjectVerification.verify(
-                    store: store, manifest: index, at: try options.point(), shard: shard, parallel: options.width,
+                    store: store, manifestPath: manifest, at: try options.point(), shard: shard, parallel: options.width,
                     onProgress: ObjectsCommand.progressPrinter())
             } catch {
                 throw Conclusion.fail(error)

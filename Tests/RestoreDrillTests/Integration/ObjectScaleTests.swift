@@ -57,4 +57,68 @@ struct ObjectScaleTests {
         print("object-scale: peak RSS hashing one 256 MiB object \(large.kib) KiB")
         #expect(large.kib > 0 && large.kib < 128 * 1024, "\(large.kib) KiB")
     }
+
+    /// A manifest of many keys verified against a store of as many: the memory per key is what
+    /// decides whether a bucket of a million objects fits a drill runner. 100,000 keys here,
+    /// 1,000,000 in long mode (RESTORE_DRILL_LONG=1), where peak RSS must stay within 256 MiB.
+    /// Before the compact listing and the merge join this cost about 1.3 KB a key.
+    @Test func aManifestOfManyKeysVerifiesInLittleMemoryPerKey() async throws {
+        let long = ProcessInfo.processInfo.environment["RESTORE_DRILL_LONG"] == "1"
+        let keys = long ? 1_000_000 : 100_000
+        let workspace = try TestWorkspace("objects-keys")
+        defer { workspace.remove() }
+        let generator = try workspace.write(
+            "make.py",
+            """
+            import os, sys
+            root, count = sys.argv[1], int(sys.argv[2])
+            for i in range(count):
+                folder = "%s/users/%03d" % (root, i % 1000)
+                if i < 1000: os.makedirs(folder, exist_ok=True)
+                with open("%s/avatar-%07d.png" % (folder, i), "w") as f:
+                    f.write("%016d" % i)
+            """)
+        func store(_ name: String, _ count: Int) async throws -> String {
+            let folder = workspace.file(name)
+            let made = try await DrillCLI.runProgram("python3", [generator, folder, String(count)], workspace: workspace)
+            #expect(made.exitCode == 0, "\(made.allOutput)")
+            return folder
+        }
+        let few = try await store("few", 1000)
+        let many = try await store("many", keys)
+        var peaks: [String: Int] = [:]
+        for (name, folder) in [("few", few), ("many", many)] {
+            let snapshot = try await Self.peakRSS(
+                ["objects", "snapshot", "--store", "file://\(folder)", "--out", workspace.file("\(name).jsonl")], workspace: workspace, environment: [:])
+            #expect(snapshot.run.exitCode == 0, "\(snapshot.run.allOutput)")
+            let verify = try await Self.peakRSS(
+                ["objects", "verify", "--store", "file://\(folder)", "--manifest", workspace.file("\(name).jsonl")], workspace: workspace, environment: [:])
+            #expect(verify.run.exitCode == 0, "\(verify.run.allOutput)")
+            peaks["\(name) snapshot"] = snapshot.kib
+            peaks["\(name) verify"] = verify.kib
+        }
+        let lines = try String(contentsOfFile: workspace.file("many.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == keys)
+        let perKey = Double((peaks["many verify"]! - peaks["few verify"]!) * 1024) / Double(keys - 1000)
+        print("object-keys: \(keys) keys, peak RSS snapshot \(peaks["many snapshot"]!) KiB, verify \(peaks["many verify"]!) KiB (\(Int(perKey)) bytes a key); 1,000 keys: \(peaks["few verify"]!) KiB")
+        #expect(perKey < 250, "verify costs \(Int(perKey)) bytes a key: \(peaks)")
+        #expect(peaks["many snapshot"]! < peaks["many verify"]!, "a snapshot keeps less than a verification: \(peaks)")
+        if long { #expect(peaks["many verify"]! < 256 * 1024, "1,000,000 keys within 256 MiB: \(peaks)") }
+
+        // Still exact at that size: one object changed in place, one gone, one new.
+        try Data("0000000000000007".utf8).write(to: URL(fileURLWithPath: many + "/users/005/avatar-0000005.png"))
+        try FileManager.default.removeItem(atPath: many + "/users/999/avatar-0000999.png")
+        try Data("new".utf8).write(to: URL(fileURLWithPath: many + "/users/000/zz-new.png"))
+        let damaged = try await DrillCLI.runProgram(
+            RepositoryPaths.executable,
+            ["objects", "verify", "--store", "file://\(many)", "--manifest", workspace.file("many.jsonl"), "--reports", workspace.file("reports")],
+            workspace: workspace)
+        #expect(damaged.exitCode == 1, "\(damaged.allOutput)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: workspace.file("reports/report.json")))) as? [String: Any]
+        let findings = ((report?["objects"] as? [String: Any])?["findings"] as? [[String: Any]]) ?? []
+        #expect(findings.map { "\($0["category"] ?? "") \($0["key"] ?? "")" }.sorted() == [
+            "changed users/005/avatar-0000005.png", "extra users/000/zz-new.png", "missing users/999/avatar-0000999.png",
+        ])
+        #expect(damaged.standardError.contains("\(keys - 2) of \(keys) object(s) match the manifest"), "\(damaged.standardError.suffix(600))")
+    }
 }
