@@ -8,10 +8,10 @@ public struct StreamingDigest: ~Copyable {
     private let context: OpaquePointer
 
     /// Starts a new digest.
-    public init() { self.init(algorithm: EVP_sha256()) }
+    public init() { self.init(algorithm: fetchedSHA256 ?? EVP_sha256()) }
 
     /// An MD5 digest: only for comparing S3 ETags of single-part uploads, never as proof of content.
-    public static func md5() -> StreamingDigest { StreamingDigest(algorithm: EVP_md5()) }
+    public static func md5() -> StreamingDigest { StreamingDigest(algorithm: fetchedMD5 ?? EVP_md5()) }
 
     private init(algorithm: OpaquePointer?) {
         guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, algorithm, nil) == 1 else {
@@ -55,6 +55,12 @@ public struct StreamingDigest: ~Copyable {
 
     deinit { EVP_MD_CTX_free(context) }
 }
+
+// OpenSSL 3 looks a built-in algorithm up in its provider store (under a lock) at every
+// EVP_DigestInit_ex; fetched once here, a digest per small object no longer pays for that.
+// Fetched algorithms are immutable and may be shared between threads.
+private nonisolated(unsafe) let fetchedSHA256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+private nonisolated(unsafe) let fetchedMD5: OpaquePointer? = EVP_MD_fetch(nil, "MD5", nil)
 
 /// The size and SHA-256 of a file or of a directory tree.
 public struct ContentDigest: Sendable, Equatable {

@@ -5,10 +5,12 @@ import Foundation
 /// folder, there is no history, and files are opened read-only.
 public struct FolderStore: ObjectStore {
     public let root: String
+    private let rootDirectory: OpenDirectory
 
     /// A store over `root`.
     public init(root: String) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        rootDirectory = OpenDirectory(path: self.root)
     }
 
     public var description: String { "file://\(root)" }
@@ -61,7 +63,8 @@ public struct FolderStore: ObjectStore {
 extension FolderStore: BlockingObjectReader {
     public func readNow(_ version: ObjectVersion, buffer: UnsafeMutableRawBufferPointer, into sink: (UnsafeRawBufferPointer) -> Bool) throws {
         let path = root + "/" + version.key
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Opened from the folder itself: the kernel then walks only the key's own path.
+        let descriptor = rootDirectory.descriptor >= 0 ? openat(rootDirectory.descriptor, version.key, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ObjectStoreError(message: "\(path) cannot be opened: \(String(cString: strerror(errno)))", unreadable: true)
         }
@@ -169,4 +172,14 @@ final class FolderWalk: @unchecked Sendable {
         }
         return found
     }
+}
+
+/// A folder held open (read-only) for `openat`, closed when the last store using it goes.
+final class OpenDirectory: Sendable {
+    /// The descriptor, or -1 when the folder could not be opened (then paths are used).
+    let descriptor: Int32
+
+    init(path: String) { descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
 }

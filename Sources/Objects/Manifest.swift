@@ -209,8 +209,15 @@ public struct ManifestIndex: Sendable {
         defer { try? handle.close() }
         var reader = Reader(path: path, shard: shard)
         var pending: [UInt8] = []
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        var reserved = false
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             pending.append(contentsOf: chunk)
+            if !reserved, let fileSize {
+                // The first megabyte tells the line length: room for the whole file is made once.
+                reserved = true
+                reader.index.reserve(forFileOf: fileSize, sample: pending, shard: shard)
+            }
             // Lines are taken from a moving start and the rest kept once per chunk: removing
             // each line from the front moved the whole remainder per line.
             let consumed = try pending.withUnsafeBytes { bytes in
@@ -264,6 +271,18 @@ public struct ManifestIndex: Sendable {
             index.sizes.append(entry.size)
             index.digests.append(digest)
         }
+    }
+
+    /// Makes room for the entries of a manifest file of `fileSize` bytes, estimated from
+    /// `sample` (its first bytes): lines a megabyte holds, keys about a third of a line.
+    mutating func reserve(forFileOf fileSize: Int, sample: [UInt8], shard: Shard?) {
+        let lines = sample.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        guard lines > 0 else { return }
+        let estimate = Int(Double(fileSize) / Double(sample.count) * Double(lines) * 1.02 / Double(shard?.count ?? 1)) + 16
+        let keyBytes = sample.count / lines / 3
+        keys.reserve(rows: estimate, bytes: estimate * keyBytes)
+        sizes.reserveCapacity(estimate)
+        digests.reserveCapacity(estimate)
     }
 
     private mutating func sortKeepingLastOfEachKey() {
@@ -385,8 +404,10 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     /// True when `key` belongs to this shard.
     public func contains(_ key: String) -> Bool {
         var digest = StreamingDigest()
-        digest.update(Data(key.utf8))
-        let prefix = UInt64(digest.finalizeHex().prefix(16), radix: 16) ?? 0
+        var key = key
+        key.withUTF8 { digest.update(UnsafeRawBufferPointer($0)) }
+        // The first 8 bytes of the SHA-256, big-endian: the first 16 hex digits, as before.
+        let prefix = UInt64(bigEndian: digest.finalize32().0)
         return Int(prefix % UInt64(count)) == index - 1
     }
 

@@ -119,15 +119,15 @@ public struct ObjectListing: RandomAccessCollection, Sendable {
     }
 
     /// A view of the objects at `rows` (in that order), for reading some of them.
-    public func rows(_ rows: [Int]) -> Rows { Rows(listing: self, rows: rows) }
+    public func rows(_ rows: [Int32]) -> Rows { Rows(listing: self, rows: rows) }
 
     /// Some objects of a listing, by position.
     public struct Rows: RandomAccessCollection, Sendable {
         let listing: ObjectListing
         /// The positions in the listing.
-        public let rows: [Int]
+        public let rows: [Int32]
         public var startIndex: Int { 0 }
         public var endIndex: Int { rows.count }
-        public subscript(position: Int) -> ObjectVersion { listing[rows[position]] }
+        public subscript(position: Int) -> ObjectVersion { listing[Int(rows[position])] }
     }
 }

@@ -72,7 +72,7 @@ public struct ObjectVerification: Sendable {
         onProgress: (@Sendable (String) -> Void)? = nil
     ) async throws -> ObjectVerification {
         onProgress?("listing \(store)")
-        let listing = try await ObjectsAsOf.list(store, at: point) { seen in onProgress?("listed \(seen) versions") }
+        let listing = try await ObjectsAsOf.list(store, at: point, shard: shard) { seen in onProgress?("listed \(seen) versions") }
         return try await verify(store: store, listing: listing, manifest: manifest, at: point, shard: shard, parallel: parallel, onProgress: onProgress)
     }
 
@@ -84,7 +84,7 @@ public struct ObjectVerification: Sendable {
     ) async throws -> ObjectVerification {
         async let reading = BlockingWork.run { try ManifestIndex.read(path: manifestPath, shard: shard) }
         onProgress?("listing \(store)")
-        let listing = try await ObjectsAsOf.list(store, at: point) { seen in onProgress?("listed \(seen) versions") }
+        let listing = try await ObjectsAsOf.list(store, at: point, shard: shard) { seen in onProgress?("listed \(seen) versions") }
         let manifest = try await reading
         return try await verify(store: store, listing: listing, manifest: manifest, at: point, shard: shard, parallel: parallel, onProgress: onProgress)
     }
@@ -97,11 +97,18 @@ public struct ObjectVerification: Sendable {
         onProgress: (@Sendable (String) -> Void)? = nil
     ) async throws -> ObjectVerification {
         var listing = fullListing
-        if let shard { listing.objects.keep(shard) }
+        if let shard, listing.shard != shard {
+            listing.objects.keep(shard)
+            listing.closeToThePoint.removeAll { !shard.contains($0) }
+        }
         let objects = listing.objects
+        guard objects.count < Int(Int32.max), manifest.count < Int(Int32.max) else {
+            throw ObjectStoreError(message: "more than 2,147,483,647 keys in one run: split the store with --shard I/N", unreadable: false)
+        }
         var findings: [Finding] = []
-        var toHash: [Int] = []
-        var entryOf: [Int] = []
+        // Positions in the listing and the manifest, in 4 bytes each (a listing is never 2^31 keys).
+        var toHash: [Int32] = []
+        var entryOf: [Int32] = []
         var totalBytes: Int64 = 0
         func missing(_ entry: Int) {
             let record = manifest.record(at: entry)
@@ -130,8 +137,8 @@ public struct ObjectVerification: Sendable {
                 findings.append(
                     Finding(category: .changed, key: object.key, versionID: object.versionID, detail: "size \(size) bytes, the manifest recorded \(recorded)"))
             } else {
-                toHash.append(position)
-                entryOf.append(entry)
+                toHash.append(Int32(position))
+                entryOf.append(Int32(entry))
                 totalBytes += size
             }
             entry += 1
@@ -156,7 +163,7 @@ public struct ObjectVerification: Sendable {
                 findings.append(Finding(category: failure.unreadable ? .unreadable : .unavailable, key: version.key, versionID: version.versionID, detail: failure.message))
                 return
             }
-            let record = manifest.record(at: entryOf[result.position])
+            let record = manifest.record(at: Int(entryOf[result.position]))
             if let digest = result.digest, digest != record.digest {
                 findings.append(
                     Finding(category: .changed, key: version.key, versionID: version.versionID, detail: "sha256 \(digest.hex), the manifest recorded \(record.digest.hex)"))
@@ -198,8 +205,7 @@ public enum ObjectSnapshot {
         store: any ObjectStore, at point: Date?, shard: Shard?, parallel: Int, writingTo path: String,
         onProgress: (@Sendable (String) -> Void)? = nil
     ) async throws -> Taken {
-        var listing = try await ObjectsAsOf.list(store, at: point) { seen in onProgress?("listed \(seen) versions") }
-        if let shard { listing.objects.keep(shard) }
+        let listing = try await ObjectsAsOf.list(store, at: point, shard: shard) { seen in onProgress?("listed \(seen) versions") }
         let objects = listing.objects
         let progress = RehashProgress(totalObjects: objects.count, totalBytes: objects.totalSize)
         let reporter = onProgress

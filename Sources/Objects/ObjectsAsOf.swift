@@ -11,12 +11,18 @@ public struct ObjectsAsOf: Sendable {
     /// Keys whose chosen version was written within a second of the point: S3 lists times to
     /// the second, so such a version may in fact be just after it.
     public var closeToThePoint: [String]
+    /// The shard the listing was limited to while it was made, if any.
+    public var shard: Shard?
 
     /// Lists `store` and resolves every key at `point` (now when nil). Stores list in key
     /// order, so a key's versions arrive together and only one candidate per key is kept while
     /// the pages stream by: memory follows the number of keys, not versions, and no dictionary
     /// of keys is built. A store that lists out of order is sorted afterwards, never trusted.
-    public static func list(_ store: any ObjectStore, at point: Date?, onPage: (@Sendable (Int) -> Void)? = nil) async throws -> ObjectsAsOf {
+    /// With `shard`, only that shard's keys are kept, as they stream by (a shard run keeps its
+    /// share of the keys, not all of them).
+    public static func list(
+        _ store: any ObjectStore, at point: Date?, shard: Shard? = nil, onPage: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> ObjectsAsOf {
         let versioned = try await store.keepsVersions()
         var chosen = ObjectListing()
         var inOrder = true
@@ -28,6 +34,7 @@ public struct ObjectsAsOf: Sendable {
             // page is ordered by key first, keeping the server's order within a key.
             var candidates = page
             if let point, versioned { candidates.removeAll { $0.lastModified > point } }
+            if let shard { candidates.removeAll { !shard.contains($0.key) } }
             for version in candidates.sortedByKeyBytes(\.key) {
                 if chosen.lastHasKey(version.key) {
                     if Self.replaces(version, chosen[chosen.count - 1]) {
@@ -42,7 +49,7 @@ public struct ObjectsAsOf: Sendable {
         }
         if !inOrder { chosen = try resolvedAfterSorting(chosen) }
         chosen.removeDeleteMarkers()
-        var result = ObjectsAsOf(objects: chosen, historyKnown: versioned, closeToThePoint: [])
+        var result = ObjectsAsOf(objects: chosen, historyKnown: versioned, closeToThePoint: [], shard: shard)
         if let point, versioned {
             for position in chosen.indices where point.timeIntervalSince(Date(timeIntervalSince1970: chosen.modifiedSeconds(at: position))) < 1 {
                 result.closeToThePoint.append(chosen.key(at: position))

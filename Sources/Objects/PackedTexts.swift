@@ -25,6 +25,15 @@ struct PackedTexts: Sendable {
     /// Bytes held, for the memory figures the docs give.
     var footprint: Int { bytes.count + rowEnds.count * 8 + lengths.count * 2 + present.count }
 
+    /// Makes room for `rows` more rows of `bytes` more bytes of text, so a column of a million
+    /// rows is not copied as it doubles (each copy briefly holds the old and the new).
+    mutating func reserve(rows: Int, bytes more: Int) {
+        bytes.reserveCapacity(bytes.count + more)
+        rowEnds.reserveCapacity(rowEnds.count + rows)
+        lengths.reserveCapacity(lengths.count + rows * (width - 1))
+        present.reserveCapacity(present.count + rows)
+    }
+
     /// Appends a row; a text other than the last longer than 65,535 bytes is refused (S3 keys
     /// are at most 1,024 bytes, paths 4,096).
     mutating func append(_ texts: [String?]) throws {

@@ -4,6 +4,7 @@ import DrillSupport
 import Foundation
 import Objects
 import Reports
+import Synchronization
 
 /// Where the store is and how to sign in: shared by `objects snapshot` and `objects verify`.
 struct StoreOptions: ParsableArguments {
@@ -53,10 +54,23 @@ struct ObjectsCommand: AsyncParsableCommand {
         commandName: "objects", abstract: "Record and verify object-store contents (S3 or a folder) as of a point in time.",
         subcommands: [Snapshot.self, Verify.self, Materialize.self])
 
-    /// Prints a progress line to standard error when it is a terminal.
+    /// Progress on standard error: on a terminal one live line, redrawn as it changes;
+    /// elsewhere (CI logs) a plain line at most every 10 seconds, so a long run is never silent
+    /// and never floods the log.
     static func progressPrinter() -> (@Sendable (String) -> Void)? {
-        guard isatty(2) == 1 else { return nil }
-        return { line in FileHandle.standardError.write(Data("\r\u{1B}[2K[restore-drill] \(line)".utf8)) }
+        if isatty(2) == 1 {
+            return { line in FileHandle.standardError.write(Data("\r\u{1B}[2K[restore-drill] \(line)".utf8)) }
+        }
+        let last = Mutex<ContinuousClock.Instant?>(nil)
+        return { line in
+            let due = last.withLock { printed in
+                let now = ContinuousClock.now
+                if let before = printed, now - before < .seconds(10) { return false }
+                printed = now
+                return true
+            }
+            if due { FileHandle.standardError.write(Data("[restore-drill] \(line)\n".utf8)) }
+        }
     }
 
     struct Snapshot: AsyncParsableCommand {
@@ -92,8 +106,7 @@ struct ObjectsCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let store = try await options.spec().open()
-                var listing = try await ObjectsAsOf.list(store, at: try options.point())
-                if let shard = try options.parsedShard() { listing.objects.keep(shard) }
+                let listing = try await ObjectsAsOf.list(store, at: try options.point(), shard: try options.parsedShard())
                 let outcome = try await ObjectMaterializer.materialize(listing.objects, from: store, into: into, parallel: options.width)
                 var lines = outcome.problems.prefix(10).map { "  not written: \($0.key): \($0.reason)" }
                 lines.append("restore-drill: \(outcome.written) object(s), \(ByteCount(outcome.bytes)) written into \(into)")

@@ -121,4 +121,50 @@ struct ObjectScaleTests {
         ])
         #expect(damaged.standardError.contains("\(keys - 2) of \(keys) object(s) match the manifest"), "\(damaged.standardError.suffix(600))")
     }
+
+    /// A long snapshot shows its progress: under a real terminal (tmux) one live line with
+    /// objects, bytes, rate and ETA; in a log (a pipe) a plain line at most every 10 seconds.
+    @Test func aLongRunShowsProgressLiveOnATerminalAndSparinglyInALog() async throws {
+        let workspace = try TestWorkspace("objects-progress")
+        defer { workspace.remove() }
+        // Sparse files: gigabytes to hash and no disk used, read one at a time so it takes seconds.
+        let folder = workspace.file("store")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for index in 0..<6 {
+            let path = folder + "/part-\(index).bin"
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            #expect(truncate(path, 1 << 30) == 0)
+        }
+        let arguments = ["objects", "snapshot", "--store", "file://\(folder)", "--parallel", "1"]
+
+        let server = "rdtest-\(UUID().uuidString.prefix(8))"
+        let command = ([RepositoryPaths.executable] + arguments + ["--out", workspace.file("tty.jsonl")]).map { "'\($0)'" }.joined(separator: " ")
+        let tmux = { (words: [String]) in try await DrillCLI.runProgram("tmux", ["-L", server] + words, workspace: workspace) }
+        _ = try await tmux(["new-session", "-d", "-s", "drill", "-x", "200", "-y", "10", command + "; sleep 60"])
+        defer {
+            let kill = Process()
+            kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            kill.arguments = ["tmux", "-L", server, "kill-server"]
+            try? kill.run()
+            kill.waitUntilExit()
+        }
+        var live = ""
+        for _ in 0..<120 {
+            let screen = try await tmux(["capture-pane", "-p", "-t", "drill"]).standardOutput
+            if let line = screen.split(separator: "\n").first(where: { $0.contains("[restore-drill]") && $0.contains("ETA") }) {
+                live = String(line)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(live.range(of: #"\[restore-drill\] \d+/6 objects, [0-9.]+ [KMG]?i?B of 6\.00 GiB, [0-9.]+ [KMG]?i?B/s, ETA "#, options: .regularExpression) != nil, "\(live)")
+
+        let started = ContinuousClock.now
+        let logged = try await DrillCLI.runProgram(RepositoryPaths.executable, arguments + ["--out", workspace.file("log.jsonl")], workspace: workspace)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        #expect(logged.exitCode == 0, "\(logged.allOutput)")
+        let lines = logged.standardError.split(separator: "\n").filter { $0.hasPrefix("[restore-drill]") }
+        #expect(!logged.standardError.contains("\r") && !logged.standardError.contains("\u{1B}"), "no terminal control in a log")
+        #expect(!lines.isEmpty && Double(lines.count) <= seconds / 10 + 1, "\(lines.count) progress lines in \(seconds) s: \(lines)")
+    }
 }

@@ -98,6 +98,14 @@ struct ObjectLogicTests {
         #expect(counts.reduce(0, +) == keys.count)
         #expect(keys.allSatisfy { key in shards.filter { $0.contains(key) }.count == 1 })
         #expect(counts.allSatisfy { $0 > 400 }, "roughly even: \(counts)")
+        // The partition is a contract between runs (and versions): the first 16 hex digits of
+        // the key's SHA-256, modulo the count.
+        for key in keys.prefix(300) {
+            var digest = StreamingDigest()
+            digest.update(Data(key.utf8))
+            let expected = Int(UInt64(digest.finalizeHex().prefix(16), radix: 16)! % 4) + 1
+            #expect(shards[expected - 1].contains(key), "\(key)")
+        }
     }
 
     @Test func catalogKeysComeFromColumnsThenVariables() throws {
