@@ -34,6 +34,38 @@ struct MetricsTextfileTests {
         #expect(Self.value("restore_drill_checks_failed", in: second) == 1)
         #expect((Self.value("restore_drill_rto_seconds", in: first) ?? 0) > 0)
         #expect(!second.contains("not-the-admin-password"))
+
+        // What node_exporter's textfile collector reads: Prometheus's own text-format parser.
+        let parser = try sample.workspace.write(
+            "parse.py",
+            """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            out = {}
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for sample in family.samples:
+                    out[sample.name] = {"type": family.type, "labels": sample.labels, "value": sample.value}
+            print(json.dumps(out))
+            """)
+        func parse(_ text: String) async throws -> [String: [String: Any]] {
+            let copy = try sample.workspace.write("copy-\(UUID().uuidString.prefix(6)).prom", text)
+            let parsed = try await DrillCLI.runProgram("python3", [parser, copy], workspace: sample.workspace)
+            #expect(parsed.exitCode == 0, "\(parsed.allOutput)")
+            return try JSONSerialization.jsonObject(with: Data(parsed.standardOutput.utf8)) as? [String: [String: Any]] ?? [:]
+        }
+        let afterSuccess = try await parse(first)
+        for name in [
+            "restore_drill_last_run_timestamp_seconds", "restore_drill_last_success_timestamp_seconds", "restore_drill_rto_seconds",
+            "restore_drill_rpo_seconds", "restore_drill_checks_failed",
+        ] {
+            #expect(afterSuccess[name]?["type"] as? String == "gauge", "\(name): \(first)")
+            #expect((afterSuccess[name]?["labels"] as? [String: String]) == ["drill": "test-drill"], "\(name)")
+        }
+        // After the failure: no RTO (the drill never reached "checks passed"), the success kept.
+        let afterFailure = try await parse(second)
+        #expect(afterFailure["restore_drill_rto_seconds"] == nil, "\(second)")
+        #expect(afterFailure["restore_drill_last_success_timestamp_seconds"]?["value"] as? Double == success)
+        #expect(afterFailure["restore_drill_checks_failed"]?["value"] as? Double == 1)
     }
 
     @Test func aMetricsFileThatCannotBeWrittenDoesNotChangeTheVerdict() async throws {
