@@ -287,6 +287,7 @@ public struct DrillRunner: Sendable {
         if let directory, !state.reportsRefused {
             do {
                 paths = try ReportWriter.write(report, to: directory)
+                if let file = state.file, let copy = Self.writeDrillFileAsRun(file.path, into: directory) { paths.append(copy) }
                 recordHistory(report, reportsDirectory: directory, file: state.file)
             } catch {
                 FileHandle.standardError.write(Data("restore-drill: cannot write reports to \(directory): \(YAMLValue.describe(error))\n".utf8))
@@ -302,6 +303,21 @@ public struct DrillRunner: Sendable {
 extension DrillRunner {
     /// The restore-drill version recorded with every run.
     public static let toolVersion = "0.1.0"
+
+    /// The drill file as it was run, beside the reports (`drill-file.yaml`), with every secret
+    /// this run resolved masked: what an auditor's evidence bundle carries. Nil when it cannot
+    /// be read or written (the reports stand without it).
+    static func writeDrillFileAsRun(_ path: String, into directory: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let copy = directory + "/drill-file.yaml"
+        let header = "# The drill file as run: \(path) (secrets this run resolved are masked)\n"
+        do {
+            try (header + SecretMasker.shared.mask(text)).write(toFile: copy, atomically: true, encoding: .utf8)
+            return copy
+        } catch {
+            return nil
+        }
+    }
 
     /// Appends this run to the history (`--history`, `reports.history`, else `REPORTS/history`);
     /// a history that cannot be written is a warning, the verdict stands.

@@ -41,6 +41,9 @@ enum ReportBuilder {
         ]
         properties["recovery.target"] = recovery.map { "\($0.target.type) \($0.target.value)" } ?? (plan?.logical != nil ? "end of logical dump" : nil)
         properties["drill.file"] = state.file?.path
+        properties["drill.host"] = ProcessInfo.processInfo.hostName
+        properties["restore_drill.version"] = DrillRunner.toolVersion
+        properties["backup.chosen_because"] = plan?.physical?.choice.reason ?? plan?.logical?.located?.choice?.reason
         properties["backup.sha256"] = backup.sha256
         properties["backup.size"] = backup.size.map(String.init)
         properties["backup.created_at"] = backup.createdAt.map { ISO8601DateFormatter().string(from: $0) }

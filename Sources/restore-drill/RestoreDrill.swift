@@ -43,7 +43,7 @@ struct RestoreDrill: AsyncParsableCommand {
             2 the drill file or arguments are wrong, 3 the harness could not run, 130 interrupted.
             """,
         version: DrillRunner.toolVersion,
-        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self, HistoryCommand.self, ChecksCommand.self, ObjectsCommand.self, ReportCommand.self, Cleanup.self])
+        subcommands: [Run.self, Plan.self, Init.self, Record.self, Demo.self, HistoryCommand.self, ChecksCommand.self, ObjectsCommand.self, ReportCommand.self, EvidenceCommand.self, Cleanup.self])
 }
 
 /// Options every drill-running command shares.
@@ -75,6 +75,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Also write the outcome as a Prometheus textfile here (node_exporter's textfile collector).") var metrics: String?
     @Option(name: .long, help: "Append this run's record to this history folder (overrides reports.history; default REPORTS/history).")
     var history: String?
+    @Option(name: .long, help: "Also bundle this run's evidence (reports, drill file, digests) into this tar.gz; see `evidence`.") var evidence: String?
+    @Option(name: .customLong("sign-key"), help: "--evidence: sign the bundle with this Ed25519 private key (env:NAME, file:PATH, command:CMD).")
+    var signKey: String?
     @OptionGroup var target: TargetOptions
     @OptionGroup var selection: SelectionOptions
     @OptionGroup var output: OutputOptions
@@ -93,9 +96,33 @@ struct Run: AsyncParsableCommand {
         options.skip = selection.skip
         options.historyDirectory = history
         let drillOptions = options
+        guard signKey == nil || evidence != nil else {
+            throw ConfigError(file: "--sign-key", message: "signs the evidence bundle: give --evidence FILE too")
+        }
+        // The key is resolved before anything is restored: a drill is not run for evidence that cannot be signed.
+        let key: String?
+        do {
+            key = try await EvidenceCommand.signingKey(signKey)
+        } catch {
+            throw Conclusion.fail(error)
+        }
         let progress = output.progress()
         let outcome = await SignalScope.run { await DrillRunner(options: drillOptions, progress: progress).run(drillFile: drillFile) }
         Conclusion.print(outcome, quiet: output.quiet)
+        if let evidence {
+            // Like metrics, the bundle reports the verdict and never changes it.
+            if let report = outcome.reportPaths.first(where: { $0.hasSuffix("/report.json") }) {
+                do {
+                    let made = try await EvidenceBundle.make(
+                        runDirectory: (report as NSString).deletingLastPathComponent, output: evidence, signingKeyPEM: key, toolVersion: DrillRunner.toolVersion)
+                    FileHandle.standardError.write(Data("restore-drill: evidence: \(evidence) (\(made.files.count) files\(made.signedBy.map { ", signed by \($0)" } ?? ""))\n".utf8))
+                } catch {
+                    FileHandle.standardError.write(Data("restore-drill: the evidence bundle \(evidence) was not written: \(SecretMasker.shared.mask(error.description))\n".utf8))
+                }
+            } else {
+                FileHandle.standardError.write(Data("restore-drill: the evidence bundle \(evidence) was not written: this run wrote no report.json\n".utf8))
+            }
+        }
         if let metrics {
             // Metrics are a report of the drill, never its verdict: a file that cannot be written is said, not failed on.
             do {
