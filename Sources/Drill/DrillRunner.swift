@@ -288,7 +288,11 @@ public struct DrillRunner: Sendable {
             do {
                 paths = try ReportWriter.write(report, to: directory)
                 if let file = state.file, let copy = Self.writeDrillFileAsRun(file.path, into: directory) { paths.append(copy) }
-                recordHistory(report, reportsDirectory: directory, file: state.file)
+                // The page shows this run among the earlier ones: written again once the history has it.
+                if let history = recordHistory(report, reportsDirectory: directory, file: state.file) {
+                    let runs = DrillHistory.load(folder: history, drill: report.drill).entries
+                    if runs.count >= 2 { _ = try? HTMLReportWriter.write(report, history: runs, to: directory) }
+                }
             } catch {
                 FileHandle.standardError.write(Data("restore-drill: cannot write reports to \(directory): \(YAMLValue.describe(error))\n".utf8))
                 // A verdict that cannot be delivered is the harness's failure, whatever it was.
@@ -321,15 +325,18 @@ extension DrillRunner {
 
     /// Appends this run to the history (`--history`, `reports.history`, else `REPORTS/history`);
     /// a history that cannot be written is a warning, the verdict stands.
-    func recordHistory(_ report: DrillReport, reportsDirectory: String, file: DrillFile?) {
+    /// Returns the history folder when the run was added to it.
+    func recordHistory(_ report: DrillReport, reportsDirectory: String, file: DrillFile?) -> String? {
         let folder = options.historyDirectory ?? file?.historyDirectory ?? reportsDirectory + "/history"
         do {
             let json = try String(contentsOfFile: reportsDirectory + "/report.json", encoding: .utf8)
             try DrillHistory.append(
                 reportJSON: json, drill: report.drill, startedAt: report.startedAt, to: folder, runID: UUID().uuidString.lowercased(),
                 toolVersion: Self.toolVersion)
+            return folder
         } catch {
             FileHandle.standardError.write(Data("restore-drill: warning: this run was not added to the history in \(folder): \(YAMLValue.describe(error))\n".utf8))
+            return nil
         }
     }
 }

@@ -1,14 +1,15 @@
 import DrillSupport
 import Foundation
 
-/// Writes `junit.xml`, `report.json` and `summary.md` into a directory.
+/// Writes `junit.xml`, `report.json`, `summary.md` and `report.html` into a directory.
 public enum ReportWriter {
     /// The files written, by name.
-    public static let fileNames = ["junit.xml", "report.json", "summary.md"]
+    public static let fileNames = ["junit.xml", "report.json", "summary.md", "report.html"]
 
-    /// Writes the three reports; returns their paths.
+    /// Writes the reports; returns their paths. `history` (the drill's runs, oldest first)
+    /// puts RTO and RPO over time into the HTML page.
     @discardableResult
-    public static func write(_ report: DrillReport, to directory: String) throws -> [String] {
+    public static func write(_ report: DrillReport, to directory: String, history: [DrillHistory.Entry] = []) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let json = try JSONEncoder.drill.encode(report)
         let contents: [(String, Data)] = [
@@ -16,6 +17,7 @@ public enum ReportWriter {
             // Masked value by value: a secret with `"` or `\` is escaped in the JSON text.
             ("report.json", Data(SecretMasker.shared.maskJSONStrings(String(decoding: json, as: UTF8.self)).utf8)),
             ("summary.md", Data(MarkdownSummaryWriter.render(report).utf8)),
+            ("report.html", Data(HTMLReportWriter.render(report, history: history).utf8)),
         ]
         var paths: [String] = []
         for (name, data) in contents {
