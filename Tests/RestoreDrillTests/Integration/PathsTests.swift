@@ -44,7 +44,10 @@ struct PathsTests {
         defer { workspace.remove() }
         let prefix = workspace.file("prefix")
         let install = try await DrillCLI.runProgram(
-            RepositoryPaths.root + "/scripts/install", [prefix], workspace: workspace, environment: ["RESTORE_DRILL_INSTALL_BINARY": RepositoryPaths.executable])
+            RepositoryPaths.root + "/scripts/install", [prefix], workspace: workspace, environment: [
+                "RESTORE_DRILL_INSTALL_BINARY": RepositoryPaths.executable,
+                "RESTORE_DRILL_MANUAL_TOOL": (RepositoryPaths.executable as NSString).deletingLastPathComponent + "/generate-manual",
+            ])
         #expect(install.exitCode == 0, "\(install.allOutput)")
         // The user's own checks/ (packs of other names) in the current directory hides nothing.
         try workspace.write("checks/mine/own.yaml", "id: own\nquery: SELECT true\nexpect: true\n")
@@ -60,5 +63,12 @@ struct PathsTests {
                 #expect(text.contains(command), "\(file) has no \(command)")
             }
         }
+        // The man page, from the same command tree: every subcommand and its options.
+        let manual = (try? String(contentsOfFile: prefix + "/share/man/man1/restore-drill.1", encoding: .utf8)) ?? ""
+        #expect(manual.contains(".Dt RESTORE-DRILL 1") && manual.contains(".Nm restore-drill"), "\(manual.prefix(300))")
+        for command in ["run", "plan", "record", "history", "objects", "evidence", "cleanup"] {
+            #expect(manual.contains(".It Em \(command)"), "the man page has no \(command)")
+        }
+        #expect(manual.contains("Fl -target-time") && manual.contains("Fl -sign-key"), "options are in the man page")
     }
 }
