@@ -97,7 +97,7 @@ struct Run: AsyncParsableCommand {
         options.historyDirectory = history
         let drillOptions = options
         guard signKey == nil || evidence != nil else {
-            throw ConfigError(file: "--sign-key", message: "signs the evidence bundle: give --evidence FILE too")
+            throw Conclusion.fail(ConfigError(file: "--sign-key", message: "signs the evidence bundle: give --evidence FILE too"))
         }
         // The key is resolved before anything is restored: a drill is not run for evidence that cannot be signed.
         let key: String?

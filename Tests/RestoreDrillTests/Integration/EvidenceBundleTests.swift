@@ -91,6 +91,8 @@ struct EvidenceBundleTests {
         #expect(key.exitCode == 0)
         let demanded = try await DrillCLI.run(["evidence", "verify", bundle, "--public-key", sample.workspace.file("k.pub.pem")], workspace: sample.workspace)
         #expect(demanded.exitCode == 1 && demanded.standardError.contains("not signed"), "\(demanded.allOutput)")
+        let keyAlone = try await DrillCLI.run(["run", sample.workspace.file("drill.yaml"), "--sign-key", "file:" + sample.workspace.file("k.pem")], workspace: sample.workspace)
+        #expect(keyAlone.exitCode == 2 && keyAlone.standardError.contains("give --evidence FILE too"), "\(keyAlone.allOutput)")
         let nowhere = try await DrillCLI.run(["evidence", sample.workspace.file("no-such-run"), "-o", bundle], workspace: sample.workspace)
         #expect(nowhere.exitCode == 3 && nowhere.standardError.contains("holds no report.json"), "\(nowhere.allOutput)")
     }
