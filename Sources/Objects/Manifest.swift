@@ -196,9 +196,6 @@ public struct ManifestIndex: Sendable {
         return nil
     }
 
-    /// Bytes the index holds in memory.
-    public var footprint: Int { keys.footprint + sizes.count * 40 }
-
     /// Reads the manifest at `path`; a malformed line is an error naming its line number. A
     /// manifest out of key order (edited by hand) is sorted; a key recorded twice keeps its
     /// last line, as a reader of the file top to bottom would.

@@ -42,9 +42,6 @@ public struct ObjectListing: RandomAccessCollection, Sendable {
     /// Bytes of all objects.
     public var totalSize: Int64 { sizes.reduce(0, +) }
 
-    /// Bytes this listing holds in memory (its buffers, not their spare capacity).
-    public var footprint: Int { texts.footprint + sizes.count * 17 }
-
     /// Appends `version` (a name of more than 65,535 bytes is refused). Whoever appends keeps
     /// the listing in key order (or sorts it), which lookups rely on.
     mutating func append(_ version: ObjectVersion) throws {
@@ -67,9 +64,6 @@ public struct ObjectListing: RandomAccessCollection, Sendable {
 
     /// Whether `key` sorts after the last object's key (or the listing is empty).
     func lastKeyPrecedes(_ key: String) -> Bool { isEmpty || texts.compareKey(count - 1, key) < 0 }
-
-    /// Whether the key at `position` is a delete marker.
-    func isDeleteMarker(at position: Int) -> Bool { flags[position] & 1 != 0 }
 
     /// Keeps only the objects at `rows`, in that order.
     mutating func select(_ rows: [Int]) {

@@ -22,9 +22,6 @@ struct PackedTexts: Sendable {
 
     var count: Int { rowEnds.count }
 
-    /// Bytes held, for the memory figures the docs give.
-    var footprint: Int { bytes.count + rowEnds.count * 8 + lengths.count * 2 + present.count }
-
     /// Makes room for `rows` more rows of `bytes` more bytes of text, so a column of a million
     /// rows is not copied as it doubles (each copy briefly holds the old and the new).
     mutating func reserve(rows: Int, bytes more: Int) {
