@@ -63,27 +63,29 @@ public enum Ed25519Signing {
     }
 
     private static func privateKey(_ pem: String) throws(KeyError) -> OpaquePointer {
-        let key = read(pem) { PEM_read_bio_PrivateKey($0, nil, nil, nil) }
-        guard let key else {
-            ERR_clear_error()
-            throw KeyError(description: "not a PEM private key (make one with: openssl genpkey -algorithm ed25519 -out signing.pem)")
-        }
-        guard EVP_PKEY_is_a(key, "ED25519") == 1 else {
-            EVP_PKEY_free(key)
-            throw KeyError(description: "the signing key is not an Ed25519 key (make one with: openssl genpkey -algorithm ed25519 -out signing.pem)")
-        }
-        return key
+        try ed25519Key(
+            pem, parse: { PEM_read_bio_PrivateKey($0, nil, nil, nil) },
+            notPEM: "not a PEM private key (make one with: openssl genpkey -algorithm ed25519 -out signing.pem)",
+            notEd25519: "the signing key is not an Ed25519 key (make one with: openssl genpkey -algorithm ed25519 -out signing.pem)")
     }
 
     private static func publicKey(_ pem: String) throws(KeyError) -> OpaquePointer {
-        let key = read(pem) { PEM_read_bio_PUBKEY($0, nil, nil, nil) }
-        guard let key else {
+        try ed25519Key(
+            pem, parse: { PEM_read_bio_PUBKEY($0, nil, nil, nil) }, notPEM: "not a PEM public key (openssl pkey -in signing.pem -pubout writes one)",
+            notEd25519: "the public key is not an Ed25519 key")
+    }
+
+    /// Parses `pem` with `parse` and requires an Ed25519 key; the caller frees it.
+    private static func ed25519Key(
+        _ pem: String, parse: (OpaquePointer) -> OpaquePointer?, notPEM: String, notEd25519: String
+    ) throws(KeyError) -> OpaquePointer {
+        guard let key = read(pem, parse) else {
             ERR_clear_error()
-            throw KeyError(description: "not a PEM public key (openssl pkey -in signing.pem -pubout writes one)")
+            throw KeyError(description: notPEM)
         }
         guard EVP_PKEY_is_a(key, "ED25519") == 1 else {
             EVP_PKEY_free(key)
-            throw KeyError(description: "the public key is not an Ed25519 key")
+            throw KeyError(description: notEd25519)
         }
         return key
     }

@@ -184,17 +184,7 @@ public struct ManifestIndex: Sendable {
     public func record(at entry: Int) -> Record { Record(size: sizes[entry], digest: digests[entry], versionID: keys.text(entry, 1)) }
 
     /// The entry for `key`, by binary search.
-    public func record(forKey key: String) -> Record? {
-        var low = 0
-        var high = count
-        while low < high {
-            let middle = (low + high) / 2
-            let order = keys.compareKey(middle, key)
-            if order == 0 { return record(at: middle) }
-            if order < 0 { low = middle + 1 } else { high = middle }
-        }
-        return nil
-    }
+    public func record(forKey key: String) -> Record? { keys.row(ofKey: key).map(record(at:)) }
 
     /// Reads the manifest at `path`; a malformed line is an error naming its line number. A
     /// manifest out of key order (edited by hand) is sorted; a key recorded twice keeps its

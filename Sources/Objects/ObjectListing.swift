@@ -91,21 +91,7 @@ public struct ObjectListing: RandomAccessCollection, Sendable {
     }
 
     /// The position of `key`, found by binary search (the listing is sorted by key).
-    public func position(ofKey key: String) -> Int? {
-        var key = key
-        return key.withUTF8 { utf8 in
-            let wanted = UnsafeRawBufferPointer(utf8)
-            var low = 0
-            var high = count
-            while low < high {
-                let middle = (low + high) / 2
-                let order = texts.compareKey(middle, wanted)
-                if order == 0 { return middle }
-                if order < 0 { low = middle + 1 } else { high = middle }
-            }
-            return nil
-        }
-    }
+    public func position(ofKey key: String) -> Int? { texts.row(ofKey: key) }
 
     /// Compares the key at `position` with entry `entry` of `manifest`: negative, zero or positive.
     func compareKey(_ position: Int, withEntry entry: Int, of manifest: ManifestIndex) -> Int {

@@ -148,13 +148,7 @@ public struct ObjectVerification: Sendable {
             entry += 1
         }
         let progress = RehashProgress(totalObjects: toHash.count, totalBytes: totalBytes)
-        let reporter = onProgress
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                reporter?(progress.line)
-            }
-        }
+        let ticker = progress.reportEverySecond(to: onProgress)
         defer { ticker.cancel() }
         var matched = 0
         try await Rehasher.hash(objects.rows(toHash), from: store, parallel: parallel, progress: progress) { result in
@@ -208,13 +202,7 @@ public enum ObjectSnapshot {
         let listing = try await ObjectsAsOf.list(store, at: point, shard: shard) { seen in onProgress?("listed \(seen) versions") }
         let objects = listing.objects
         let progress = RehashProgress(totalObjects: objects.count, totalBytes: objects.totalSize)
-        let reporter = onProgress
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                reporter?(progress.line)
-            }
-        }
+        let ticker = progress.reportEverySecond(to: onProgress)
         defer { ticker.cancel() }
         let stream = try ManifestStream(path: path)
         // Results arrive in any order; each waits here (32 bytes and its size) until it is next.

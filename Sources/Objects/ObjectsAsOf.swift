@@ -36,15 +36,7 @@ public struct ObjectsAsOf: Sendable {
             if let point, versioned { candidates.removeAll { $0.lastModified > point } }
             if let shard { candidates.removeAll { !shard.contains($0.key) } }
             for version in candidates.sortedByKeyBytes(\.key) {
-                if chosen.lastHasKey(version.key) {
-                    if Self.replaces(version, chosen[chosen.count - 1]) {
-                        chosen.removeLast()
-                        try chosen.append(version)
-                    }
-                    continue
-                }
-                if !chosen.lastKeyPrecedes(version.key) { inOrder = false }
-                try chosen.append(version)
+                if try !Self.resolve(version, into: &chosen) { inOrder = false }
             }
         }
         if !inOrder { chosen = try resolvedAfterSorting(chosen) }
@@ -65,21 +57,28 @@ public struct ObjectsAsOf: Sendable {
         version.lastModified > current.lastModified || (version.lastModified == current.lastModified && version.isLatest && !current.isLatest)
     }
 
+    /// Adds `version` to `listing`, whose last object is the candidate for its key so far: a
+    /// version of that key replaces it when it is the one to keep, another key is appended.
+    /// Returns false when that other key sorts before the last one (the store is out of order).
+    static func resolve(_ version: ObjectVersion, into listing: inout ObjectListing) throws -> Bool {
+        if listing.lastHasKey(version.key) {
+            if replaces(version, listing[listing.count - 1]) {
+                listing.removeLast()
+                try listing.append(version)
+            }
+            return true
+        }
+        let ordered = listing.lastKeyPrecedes(version.key)
+        try listing.append(version)
+        return ordered
+    }
+
     /// A listing that came out of key order: sorted (stable), then one candidate per key.
     private static func resolvedAfterSorting(_ listing: ObjectListing) throws -> ObjectListing {
         var sorted = listing
         sorted.sortByKey()
         var result = ObjectListing()
-        for version in sorted {
-            if result.lastHasKey(version.key) {
-                if replaces(version, result[result.count - 1]) {
-                    result.removeLast()
-                    try result.append(version)
-                }
-            } else {
-                try result.append(version)
-            }
-        }
+        for version in sorted { _ = try resolve(version, into: &result) }
         return result
     }
 }

@@ -109,6 +109,23 @@ struct PackedTexts: Sendable {
         return left.count - right.count
     }
 
+    /// The row whose key is `key`, by binary search (the rows are in key order).
+    func row(ofKey key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { utf8 in
+            let wanted = UnsafeRawBufferPointer(utf8)
+            var low = 0
+            var high = count
+            while low < high {
+                let middle = (low + high) / 2
+                let order = compareKey(middle, wanted)
+                if order == 0 { return middle }
+                if order < 0 { low = middle + 1 } else { high = middle }
+            }
+            return nil
+        }
+    }
+
     /// True when the keys are in strictly ascending byte order (sorted, no key twice).
     var keysAscend: Bool {
         guard count > 1 else { return true }

@@ -20,6 +20,15 @@ public struct RehashResult: Sendable {
     public var failure: (message: String, unreadable: Bool)?
 }
 
+extension RehashResult {
+    /// A read of `version` that failed with `error`: the object's fault when the store says it
+    /// cannot be read (`ObjectStoreError.unreadable`), else the harness's.
+    static func failed(_ version: ObjectVersion, at position: Int, _ error: any Error) -> RehashResult {
+        let (message, unreadable) = (error as? ObjectStoreError).map { ($0.message, $0.unreadable) } ?? ("\(error)", false)
+        return RehashResult(version: version, position: position, digest: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (message, unreadable))
+    }
+}
+
 /// Reads objects and hashes them as they stream, a bounded number at a time. Nothing is
 /// buffered whole: each transfer feeds the digests chunk by chunk on its own thread.
 public enum Rehasher {
@@ -130,8 +139,7 @@ public enum Rehasher {
             }
         } catch {
             progress?.add(bytes: count)
-            let (message, unreadable) = (error as? ObjectStoreError).map { ($0.message, $0.unreadable) } ?? ("\(error)", false)
-            return RehashResult(version: version, position: position, digest: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (message, unreadable))
+            return RehashResult.failed(version, at: position, error)
         }
         progress?.add(bytes: count)
         return RehashResult(
@@ -190,11 +198,8 @@ final class DigestState: @unchecked Sendable {
         case .success(let storedSHA256):
             let (digest, md5, count) = finish()
             return RehashResult(version: version, position: position, digest: digest, md5: md5, storedSHA256: storedSHA256, bytesRead: count, failure: nil)
-        case .failure(let error as ObjectStoreError):
-            return RehashResult(
-                version: version, position: position, digest: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: (error.message, error.unreadable))
         case .failure(let error):
-            return RehashResult(version: version, position: position, digest: nil, md5: nil, storedSHA256: nil, bytesRead: 0, failure: ("\(error)", false))
+            return RehashResult.failed(version, at: position, error)
         }
     }
 }
@@ -223,6 +228,17 @@ public final class RehashProgress: Sendable {
         let remaining = rate > 0 ? Double(max(0, totalBytes - bytes)) / rate : 0
         return "\(objects)/\(totalObjects) objects, \(ByteCount(bytes)) of \(ByteCount(totalBytes)), \(ByteCount(Int64(rate)))/s, ETA \(DrillDuration.format(.seconds(remaining)))"
             + (failures > 0 ? ", \(failures) unreadable" : "")
+    }
+
+    /// Reports `line` to `report` every second until the task is cancelled (the caller cancels
+    /// it when the work is done).
+    public func reportEverySecond(to report: (@Sendable (String) -> Void)?) -> Task<Void, Never> {
+        Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                report?(line)
+            }
+        }
     }
 
     /// Bytes hashed so far.

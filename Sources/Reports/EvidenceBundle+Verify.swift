@@ -23,8 +23,7 @@ extension EvidenceBundle {
         guard FileManager.default.isReadableFile(atPath: bundle) else {
             throw Problem(description: "cannot read \(bundle)", invalid: false)
         }
-        let folder: String
-        do { folder = try privateFolder() } catch let problem as Problem { throw problem } catch { throw Problem(description: "\(error)", invalid: false) }
+        let folder = try privateFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
             try await unpack(bundle, into: folder)

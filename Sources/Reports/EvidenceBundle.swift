@@ -41,12 +41,7 @@ public enum EvidenceBundle {
         else {
             throw Problem(description: "\(runDirectory) holds no report.json a drill wrote: pass the reports folder of a run", invalid: false)
         }
-        let staging: String
-        do {
-            staging = try privateFolder()
-        } catch {
-            throw Problem(description: "cannot make a folder for the bundle: \(error)", invalid: false)
-        }
+        let staging = try privateFolder()
         defer { try? FileManager.default.removeItem(atPath: staging) }
         var files: [String] = []
         do {
@@ -55,9 +50,6 @@ public enum EvidenceBundle {
                 try FileManager.default.copyItem(atPath: runDirectory + "/" + name, toPath: staging + "/reports/" + name)
                 files.append("reports/" + name)
             }
-            let evidence = try evidenceJSON(report, runDirectory: runDirectory, toolVersion: toolVersion, signingKeyPEM: signingKeyPEM)
-            try evidence.write(to: URL(fileURLWithPath: staging + "/evidence.json"))
-            files.append("evidence.json")
             var signedBy: String?
             if let signingKeyPEM {
                 let publicKey = try Ed25519Signing.publicKeyPEM(ofPrivateKey: signingKeyPEM)
@@ -65,6 +57,9 @@ public enum EvidenceBundle {
                 files.append(publicKeyName)
                 signedBy = try Ed25519Signing.fingerprint(publicKeyPEM: publicKey)
             }
+            let evidence = try evidenceJSON(report, runDirectory: runDirectory, toolVersion: toolVersion, signedBy: signedBy)
+            try evidence.write(to: URL(fileURLWithPath: staging + "/evidence.json"))
+            files.append("evidence.json")
             files.sort()
             let manifest = try files.map { "\(try digest(staging + "/" + $0))  \($0)\n" }.joined()
             try manifest.write(toFile: staging + "/" + manifestName, atomically: false, encoding: .utf8)
@@ -84,7 +79,7 @@ public enum EvidenceBundle {
     }
 
     /// A fresh folder only this user can read, under `$TMPDIR` (or /tmp).
-    static func privateFolder() throws -> String {
+    static func privateFolder() throws(Problem) -> String {
         let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array((base + "/rd-evidence-XXXXXX").utf8CString)
         guard mkdtemp(&template) != nil else {
@@ -94,7 +89,7 @@ public enum EvidenceBundle {
     }
 
     /// The bundle's own record: who ran what, on which backup, with what result.
-    static func evidenceJSON(_ report: DrillReport, runDirectory: String, toolVersion: String, signingKeyPEM: String?) throws -> Data {
+    static func evidenceJSON(_ report: DrillReport, runDirectory: String, toolVersion: String, signedBy: String?) throws -> Data {
         let properties = report.properties
         let optional = { (value: Any?) -> Any in value ?? NSNull() }
         var object: [String: Any] = [
@@ -121,9 +116,7 @@ public enum EvidenceBundle {
             "bundled_at": TimestampText.iso(Date()),
             "run_directory": (runDirectory as NSString).standardizingPath,
         ]
-        if let signingKeyPEM {
-            object["signing_key"] = try Ed25519Signing.fingerprint(publicKeyPEM: try Ed25519Signing.publicKeyPEM(ofPrivateKey: signingKeyPEM))
-        }
+        if let signedBy { object["signing_key"] = signedBy }
         let json = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return Data(SecretMasker.shared.mask(String(decoding: json, as: UTF8.self) + "\n").utf8)
     }

@@ -163,22 +163,9 @@ public enum HTMLReportWriter {
         return "<section><h2>Over time</h2><p>\(summary)</p>\(warning)" + chart("RTO", \.rtoSeconds, \.rtoTargetSeconds) + chart("RPO", \.rpoSeconds, \.rpoTargetSeconds) + "</section>"
     }
 
-    /// Text for HTML: `& < > " '` escaped.
-    static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.append(character)
-            }
-        }
-        return output
-    }
+    /// Text for the page: XML's escapes (`&apos;` included) are HTML's too, and characters
+    /// XML forbids are dropped the same way.
+    static func escape(_ text: String) -> String { XMLText.escape(text) }
 
     static let style = """
         body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:960px;padding:0 16px 32px;color:#1d2125}
